@@ -1,0 +1,22 @@
+//! Database migrations of Guichet. The same migrations run on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261130_000001_create_demarche;
+mod m20261130_000002_create_account;
+mod m20261130_000003_create_session;
+mod m20261130_000004_create_outbox;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261130_000001_create_demarche::Migration),
+            Box::new(m20261130_000002_create_account::Migration),
+            Box::new(m20261130_000003_create_session::Migration),
+            Box::new(m20261130_000004_create_outbox::Migration),
+        ]
+    }
+}

@@ -1,0 +1,27 @@
+//! Server functions of the démarches. They read public information: anyone may call them.
+
+use leptos::prelude::*;
+
+use super::model::{DemarcheCard, DemarcheDetail};
+use crate::error::AppError;
+
+/// The démarches of the home page's "Démarches à la Une" banner, in their order.
+#[server]
+pub async fn featured_demarches() -> Result<Vec<DemarcheCard>, AppError> {
+    let state = crate::server::state::app_state();
+    super::store::featured(&state.db).await
+}
+
+/// Every published démarche, by title.
+#[server]
+pub async fn published_demarches() -> Result<Vec<DemarcheCard>, AppError> {
+    let state = crate::server::state::app_state();
+    super::store::published(&state.db).await
+}
+
+/// A published démarche by its slug.
+#[server]
+pub async fn demarche_by_slug(slug: String) -> Result<DemarcheDetail, AppError> {
+    let state = crate::server::state::app_state();
+    super::store::by_slug(&state.db, &slug).await
+}

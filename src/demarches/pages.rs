@@ -1,0 +1,138 @@
+//! Pages: home, catalogue, a démarche.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::api::{demarche_by_slug, featured_demarches, published_demarches};
+use super::model::DemarcheCard;
+use crate::ui::{ErrorPage, Loading};
+
+/// A démarche as a tile: its title is the link.
+#[component]
+fn DemarcheTile(demarche: DemarcheCard) -> impl IntoView {
+    let href = demarche.href();
+    view! {
+        <li class="tile">
+            <h3 class="tile-title">
+                <a href=href class="tile-link">{demarche.title}</a>
+            </h3>
+            <p class="tile-summary">{demarche.summary}</p>
+            <p class="tile-meta">
+                <span class="badge">{demarche.audience.label()}</span>
+            </p>
+        </li>
+    }
+}
+
+fn tiles(list: Vec<DemarcheCard>) -> impl IntoView {
+    view! {
+        <ul class="tile-grid" role="list">
+            {list.into_iter().map(|d| view! { <DemarcheTile demarche=d /> }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let featured = Resource::new(|| (), |_| featured_demarches());
+    view! {
+        <Title text="Accueil" />
+        <section class="hero" aria-labelledby="titre-accueil">
+            <div class="container">
+                <h1 id="titre-accueil">"Vos démarches en ligne avec le Département"</h1>
+                <p class="lead">
+                    "Particuliers, associations, collectivités : déposez vos demandes d’aide, de subvention ou de service, et suivez-les jusqu’à la décision."
+                </p>
+                <p>
+                    <a class="button" href="/demarches">"Toutes les démarches"</a>
+                </p>
+            </div>
+        </section>
+        <section class="container section" aria-labelledby="titre-une">
+            <h2 id="titre-une">"Démarches à la Une"</h2>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match featured.await {
+                        Ok(list) if list.is_empty() => {
+                            view! { <p>"Aucune démarche n’est à la Une en ce moment."</p> }
+                                .into_any()
+                        }
+                        Ok(list) => tiles(list).into_any(),
+                        Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn CataloguePage() -> impl IntoView {
+    let list = Resource::new(|| (), |_| published_demarches());
+    view! {
+        <Title text="Toutes les démarches" />
+        <div class="container page">
+            <h1>"Toutes les démarches"</h1>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(list) if list.is_empty() => {
+                            view! { <p>"Aucune démarche n’est ouverte en ce moment."</p> }
+                                .into_any()
+                        }
+                        Ok(list) => tiles(list).into_any(),
+                        Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+pub fn DemarchePage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let demarche = Resource::new(slug, demarche_by_slug);
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match demarche.await {
+                    Ok(d) => {
+                        view! {
+                            <Title text=d.title.clone() />
+                            <div class="container page">
+                                <nav aria-label="Fil d’Ariane" class="breadcrumb">
+                                    <ol>
+                                        <li>
+                                            <a href="/">"Accueil"</a>
+                                        </li>
+                                        <li>
+                                            <a href="/demarches">"Toutes les démarches"</a>
+                                        </li>
+                                        <li aria-current="page">{d.title.clone()}</li>
+                                    </ol>
+                                </nav>
+                                <h1>{d.title}</h1>
+                                <p class="lead">{d.summary}</p>
+                                <p>
+                                    <span class="badge">{d.audience.label()}</span>
+                                </p>
+                                <div class="prose">
+                                    {d
+                                        .description
+                                        .into_iter()
+                                        .map(|p| view! { <p>{p}</p> })
+                                        .collect_view()}
+                                </div>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,164 @@
+//! The one error type of the portal, shared by the server and the browser.
+//!
+//! Every variant carries what the user may read (in French). Causes are never sent
+//! to the browser: the server logs them with their whole chain when the error is made.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// A message about one form field, shown next to it and in the error summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The `name` of the form field (also the `id` suffix of its input).
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("Vous devez vous connecter pour continuer.")]
+    Unauthenticated,
+    #[error("Vous n’avez pas accès à cette page.")]
+    Forbidden,
+    #[error("Le formulaire contient des erreurs : corrigez les champs signalés.")]
+    Validation(Vec<FieldError>),
+    #[error("Trop de tentatives. Réessayez dans {} minute(s).", retry_after_secs.div_ceil(60).max(1))]
+    RateLimited { retry_after_secs: u64 },
+    #[error(
+        "Une erreur inattendue s’est produite. Réessayez dans quelques instants ; \
+         si le problème persiste, contactez le Département."
+    )]
+    Internal,
+    /// The request could not reach the server, or its answer could not be read.
+    #[error("Le portail ne répond pas. Vérifiez votre connexion et réessayez.")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn not_found() -> Self {
+        AppError::NotFound("La page que vous cherchez n’existe pas ou a été déplacée.".into())
+    }
+
+    pub fn field(field: &str, message: &str) -> Self {
+        AppError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    /// The message of one field, for inline display.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Validation(errors) => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status the error maps to.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::NotFound(_) => 404,
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::Validation(_) => 422,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal => 500,
+            AppError::Transport(_) => 502,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::ServerError(_) => AppError::Internal,
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+    use std::error::Error;
+
+    /// Formats an error with every cause behind it: `a: b: c`.
+    pub fn cause_chain(error: &(dyn Error + 'static)) -> String {
+        let mut text = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
+    impl AppError {
+        /// Logs an unexpected error with its cause chain and returns the generic
+        /// message for the user.
+        pub fn internal(context: &str, error: &(dyn Error + 'static)) -> Self {
+            tracing::error!(error.chain = %cause_chain(error), "{context}");
+            AppError::Internal
+        }
+    }
+
+    impl From<sea_orm::DbErr> for AppError {
+        fn from(error: sea_orm::DbErr) -> Self {
+            AppError::internal("database error", &error)
+        }
+    }
+
+    impl From<sea_orm::TransactionError<AppError>> for AppError {
+        fn from(error: sea_orm::TransactionError<AppError>) -> Self {
+            match error {
+                sea_orm::TransactionError::Connection(db) => db.into(),
+                sea_orm::TransactionError::Transaction(app) => app,
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::cause_chain;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limit_message_rounds_up_to_minutes() {
+        let e = AppError::RateLimited {
+            retry_after_secs: 61,
+        };
+        assert_eq!(
+            e.to_string(),
+            "Trop de tentatives. Réessayez dans 2 minute(s)."
+        );
+    }
+
+    #[test]
+    fn transport_errors_are_not_internal() {
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Request("offline".into()));
+        assert!(matches!(e, AppError::Transport(_)));
+        assert_eq!(e.status_code(), 502);
+    }
+
+    #[test]
+    fn field_message_finds_the_field() {
+        let e = AppError::field("email", "Saisissez votre adresse électronique.");
+        assert_eq!(
+            e.field_message("email").as_deref(),
+            Some("Saisissez votre adresse électronique.")
+        );
+        assert_eq!(e.field_message("password"), None);
+    }
+}

@@ -1,0 +1,51 @@
+//! The Guichet server: reads its settings, applies migrations, serves until stopped.
+
+use guichet::server::settings::Settings;
+use guichet::server::startup::{Application, BoxError, leptos_options};
+use guichet::server::telemetry;
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let settings = Settings::load()?;
+    telemetry::init(&settings.log_format);
+    let options = leptos_options(&settings);
+    let app = Application::build(settings, options)
+        .await
+        .inspect_err(|e| {
+            tracing::error!(error.chain = %cause_chain(e.as_ref()), "Guichet could not start");
+        })?;
+    app.run_until_stopped(shutdown_signal()).await
+}
+
+fn cause_chain(e: &(dyn std::error::Error + Send + Sync + 'static)) -> String {
+    guichet::error::cause_chain(e)
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received: finishing requests");
+}

@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+/// An account. `password_hash` never leaves the server: this type is not `Serialize`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "account")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub email: String,
+    pub password_hash: String,
+    pub civilite: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub role: String,
+    pub email_verified_at: Option<TimeDateTimeWithTimeZone>,
+    pub active: bool,
+    pub created_at: TimeDateTimeWithTimeZone,
+    pub updated_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,18 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "session")]
+pub struct Model {
+    /// SHA-256 (hex) of the session id held by the cookie.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id_hash: String,
+    #[sea_orm(column_type = "Text")]
+    pub data: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,16 @@
+//! Server-only plumbing (compiled with the `ssr` feature only).
+
+pub mod db;
+pub mod entities;
+pub mod mail;
+pub mod password;
+pub mod security;
+pub mod seed;
+pub mod session;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod storage;
+pub mod telemetry;
+
+pub use state::AppState;

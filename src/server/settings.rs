@@ -1,0 +1,356 @@
+//! Typed settings, read once at start: defaults, then the `[guichet]` table of
+//! `Leptos.toml`, then environment variables (which win). A bad value stops the start
+//! with a message naming the variable.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{name}: {message} (value: {value:?})")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        message: String,
+    },
+    #[error("cannot read the settings file {path}")]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the settings file {path} is not valid TOML")]
+    Toml {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+}
+
+/// How the mail worker paces itself.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// How often the worker looks for due emails when nothing wakes it.
+    pub poll_interval: Duration,
+    /// First retry delay; each further failure doubles it, up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// After this many failed attempts an email is marked failed and logged.
+    pub max_attempts: u32,
+    /// How long a worker owns an email it is sending before another may take it.
+    pub lease: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    /// Base of every link written in emails, without a trailing slash.
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    /// Where attachments and documents live; defaults to `<data_dir>/files`.
+    pub storage_path: PathBuf,
+    /// A lettre SMTP URL; when absent, emails are written to `<data_dir>/outbox/*.eml`.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// Seed demo démarches and accounts into an empty database.
+    pub demo_data: bool,
+    pub site_addr: SocketAddr,
+    /// Sessions idle for longer than this expire.
+    pub session_idle: Duration,
+    /// `json` for one JSON object per log line, otherwise human-readable.
+    pub log_format: String,
+    pub mail: MailSettings,
+}
+
+/// The variables Guichet reads, in the order the README lists them.
+pub const VARIABLES: &[&str] = &[
+    "DATABASE_URL",
+    "GUICHET_PUBLIC_URL",
+    "GUICHET_DATA_DIR",
+    "GUICHET_STORAGE_PATH",
+    "GUICHET_SMTP_URL",
+    "GUICHET_MAIL_FROM",
+    "GUICHET_DEMO_DATA",
+    "LEPTOS_SITE_ADDR",
+    "GUICHET_SESSION_IDLE_MINUTES",
+    "GUICHET_LOG_FORMAT",
+    "GUICHET_MAIL_POLL_MS",
+    "GUICHET_MAIL_RETRY_BASE_MS",
+    "GUICHET_MAIL_RETRY_MAX_MS",
+    "GUICHET_MAIL_MAX_ATTEMPTS",
+];
+
+/// The file key of a variable: `GUICHET_PUBLIC_URL` → `public_url`.
+fn file_key(name: &str) -> String {
+    name.trim_start_matches("GUICHET_")
+        .trim_start_matches("LEPTOS_")
+        .to_ascii_lowercase()
+}
+
+impl Settings {
+    /// Reads `Leptos.toml` (or the file named by `GUICHET_CONFIG`) and the process environment.
+    pub fn load() -> Result<Self, SettingsError> {
+        let path = std::env::var("GUICHET_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
+        let file = read_file_table(Path::new(&path))?;
+        Self::from_sources(&file, |name| std::env::var(name).ok())
+    }
+
+    /// Builds the settings from a file table and an environment look-up (testable).
+    pub fn from_sources(
+        file: &HashMap<String, String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
+        let get = |name: &'static str| -> Option<String> {
+            env(name)
+                .filter(|v| !v.trim().is_empty())
+                .or_else(|| file.get(&file_key(name)).cloned())
+        };
+        let text = |name: &'static str, default: &str| get(name).unwrap_or_else(|| default.into());
+
+        let data_dir = PathBuf::from(text("GUICHET_DATA_DIR", "data"));
+        let default_db = format!("sqlite://{}/guichet.db?mode=rwc", data_dir.display());
+        let database_url = text("DATABASE_URL", &default_db);
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            return Err(invalid(
+                "DATABASE_URL",
+                &database_url,
+                "expected a sqlite:// or postgres:// URL",
+            ));
+        }
+
+        let site_addr_text = text("LEPTOS_SITE_ADDR", "127.0.0.1:3000");
+        let site_addr: SocketAddr = site_addr_text.parse().map_err(|_| {
+            invalid(
+                "LEPTOS_SITE_ADDR",
+                &site_addr_text,
+                "expected an address such as 127.0.0.1:3000",
+            )
+        })?;
+
+        let public_url = text("GUICHET_PUBLIC_URL", &format!("http://{site_addr}"))
+            .trim_end_matches('/')
+            .to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(invalid(
+                "GUICHET_PUBLIC_URL",
+                &public_url,
+                "expected an http:// or https:// URL",
+            ));
+        }
+
+        let smtp_url = get("GUICHET_SMTP_URL");
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(invalid(
+                "GUICHET_SMTP_URL",
+                url,
+                "expected smtp://host:port or smtps://user:password@host",
+            ));
+        }
+
+        let mail_from = text(
+            "GUICHET_MAIL_FROM",
+            "Guichet – Département de la Vallée-Verte <ne-pas-repondre@vallee-verte.example>",
+        );
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid(
+                "GUICHET_MAIL_FROM",
+                &mail_from,
+                "expected an address such as Name <address@example.org>",
+            ));
+        }
+
+        let storage_path = get("GUICHET_STORAGE_PATH")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("files"));
+
+        let log_format = text("GUICHET_LOG_FORMAT", "pretty");
+        if log_format != "pretty" && log_format != "json" {
+            return Err(invalid(
+                "GUICHET_LOG_FORMAT",
+                &log_format,
+                "expected pretty or json",
+            ));
+        }
+
+        Ok(Settings {
+            database_url,
+            public_url,
+            storage_path,
+            data_dir,
+            smtp_url,
+            mail_from,
+            demo_data: boolean(get("GUICHET_DEMO_DATA"), "GUICHET_DEMO_DATA", false)?,
+            site_addr,
+            session_idle: Duration::from_secs(
+                60 * number(
+                    get("GUICHET_SESSION_IDLE_MINUTES"),
+                    "GUICHET_SESSION_IDLE_MINUTES",
+                    30,
+                )?,
+            ),
+            log_format,
+            mail: MailSettings {
+                poll_interval: millis(get("GUICHET_MAIL_POLL_MS"), "GUICHET_MAIL_POLL_MS", 2_000)?,
+                retry_base: millis(
+                    get("GUICHET_MAIL_RETRY_BASE_MS"),
+                    "GUICHET_MAIL_RETRY_BASE_MS",
+                    10_000,
+                )?,
+                retry_max: millis(
+                    get("GUICHET_MAIL_RETRY_MAX_MS"),
+                    "GUICHET_MAIL_RETRY_MAX_MS",
+                    3_600_000,
+                )?,
+                max_attempts: number(
+                    get("GUICHET_MAIL_MAX_ATTEMPTS"),
+                    "GUICHET_MAIL_MAX_ATTEMPTS",
+                    20,
+                )? as u32,
+                lease: Duration::from_secs(120),
+            },
+        })
+    }
+
+    /// Whether cookies must carry the `Secure` flag.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+}
+
+fn invalid(name: &'static str, value: &str, message: &str) -> SettingsError {
+    SettingsError::Invalid {
+        name,
+        value: value.into(),
+        message: message.into(),
+    }
+}
+
+fn number(value: Option<String>, name: &'static str, default: u64) -> Result<u64, SettingsError> {
+    match value {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| invalid(name, &v, "expected a positive whole number")),
+    }
+}
+
+fn millis(
+    value: Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<Duration, SettingsError> {
+    number(value, name, default).map(Duration::from_millis)
+}
+
+fn boolean(
+    value: Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, SettingsError> {
+    match value.as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(invalid(name, other, "expected true or false")),
+    }
+}
+
+/// Reads the `[guichet]` table of a TOML file into strings; a missing file is an empty table.
+fn read_file_table(path: &Path) -> Result<HashMap<String, String>, SettingsError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(source) => {
+            return Err(SettingsError::File {
+                path: path.into(),
+                source,
+            });
+        }
+    };
+    let value: toml::Table = text.parse().map_err(|source| SettingsError::Toml {
+        path: path.into(),
+        source,
+    })?;
+    let mut table = HashMap::new();
+    if let Some(toml::Value::Table(section)) = value.get("guichet") {
+        for (key, value) in section {
+            let text = match value {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            table.insert(key.clone(), text);
+        }
+    }
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults_give_an_embedded_setup() {
+        let s = Settings::from_sources(&HashMap::new(), env_of(&[])).expect("defaults are valid");
+        assert_eq!(s.database_url, "sqlite://data/guichet.db?mode=rwc");
+        assert_eq!(s.public_url, "http://127.0.0.1:3000");
+        assert_eq!(s.storage_path, PathBuf::from("data/files"));
+        assert!(s.smtp_url.is_none());
+        assert!(!s.demo_data);
+        assert!(!s.is_https());
+    }
+
+    #[test]
+    fn environment_wins_over_file() {
+        let mut file = HashMap::new();
+        file.insert("public_url".to_string(), "https://file.example".to_string());
+        file.insert("demo_data".to_string(), "true".to_string());
+        let s = Settings::from_sources(
+            &file,
+            env_of(&[("GUICHET_PUBLIC_URL", "https://demarches.example/")]),
+        )
+        .expect("valid");
+        assert_eq!(s.public_url, "https://demarches.example");
+        assert!(s.demo_data);
+        assert!(s.is_https());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let err =
+            Settings::from_sources(&HashMap::new(), env_of(&[("LEPTOS_SITE_ADDR", "nowhere")]))
+                .expect_err("invalid address");
+        assert!(err.to_string().starts_with("LEPTOS_SITE_ADDR:"), "{err}");
+        let err =
+            Settings::from_sources(&HashMap::new(), env_of(&[("GUICHET_MAIL_POLL_MS", "-3")]))
+                .expect_err("invalid number");
+        assert!(
+            err.to_string().starts_with("GUICHET_MAIL_POLL_MS:"),
+            "{err}"
+        );
+        let err = Settings::from_sources(
+            &HashMap::new(),
+            env_of(&[("GUICHET_SMTP_URL", "mail.example")]),
+        )
+        .expect_err("invalid smtp url");
+        assert!(err.to_string().starts_with("GUICHET_SMTP_URL:"), "{err}");
+    }
+}

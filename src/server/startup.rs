@@ -1,0 +1,253 @@
+//! Builds the application (database, mail, storage, router) and runs it until stopped.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use super::mail::{Mailer, spawn_worker};
+use super::security::{AllowedOrigin, DEFAULT_CSP, reject_cross_site};
+use super::session::DbSessionStore;
+use super::settings::Settings;
+use super::state::AppState;
+use super::storage::Storage;
+use super::{db, seed};
+use crate::app::{App, shell};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "guichet_session";
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    port: u16,
+}
+
+/// Leptos's own options, from the variables cargo-leptos sets (defaults otherwise).
+pub fn leptos_options(settings: &Settings) -> LeptosOptions {
+    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+    LeptosOptions::builder()
+        .output_name(var("LEPTOS_OUTPUT_NAME", "guichet"))
+        .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(settings.site_addr)
+        .build()
+}
+
+impl Application {
+    /// Connects to the database, applies migrations, seeds demo data when asked, and
+    /// binds the listener (port 0 picks a free port).
+    pub async fn build(
+        settings: Settings,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, BoxError> {
+        let db = db::connect(&settings.database_url).await?;
+        db::migrate(&db).await?;
+        if settings.demo_data {
+            seed::seed_demo(&db).await?;
+        }
+        let storage = Storage::local(&settings.storage_path)?;
+        let mailer = Mailer::new(&settings)?;
+        let listener = TcpListener::bind(settings.site_addr).await?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            db,
+            settings: Arc::new(settings),
+            mailer,
+            storage,
+            leptos_options,
+        };
+        let router = router(state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+            port,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then stops the mail worker and waits for it.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), BoxError> {
+        let token = CancellationToken::new();
+        let worker = spawn_worker(
+            self.state.db.clone(),
+            self.state.mailer.clone(),
+            self.state.settings.mail.clone(),
+            token.clone(),
+        );
+        let cleanup = {
+            let store = DbSessionStore::new(self.state.db.clone());
+            let token = token.clone();
+            tokio::spawn(async move {
+                let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+                loop {
+                    tokio::select! {
+                        _ = token.cancelled() => break,
+                        _ = hourly.tick() => {
+                            if let Err(e) = store.delete_expired().await {
+                                tracing::error!(error = %e, "expired session clean-up failed");
+                            }
+                        }
+                    }
+                }
+            })
+        };
+        tracing::info!(
+            "Guichet listens on http://{} (public URL {})",
+            self.listener.local_addr()?,
+            self.state.settings.public_url
+        );
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        token.cancel();
+        let _ = worker.await;
+        let _ = cleanup.await;
+        tracing::info!("Guichet stopped");
+        served.map_err(Into::into)
+    }
+}
+
+/// The whole HTTP surface: health check, Leptos pages and server functions, static files.
+pub fn router(state: AppState) -> Router {
+    let leptos_options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let settings = state.settings.clone();
+
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.is_https())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::seconds(settings.session_idle.as_secs() as i64),
+        ));
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let context_state = state.clone();
+    let headers = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DEFAULT_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+        ))
+        .into_inner();
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(leptos_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            AllowedOrigin::from_public_url(&settings.public_url),
+            reject_cross_site,
+        ))
+        .with_state(state);
+
+    let app = if settings.is_https() {
+        app.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        app
+    };
+    app.layer(headers).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                    let id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        uri = %request.uri().path(),
+                        request_id = %id,
+                    )
+                }),
+            )
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(CatchPanicLayer::custom(panic_page)),
+    )
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!(error.chain = %crate::error::cause_chain(&e), "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// The answer to a request whose handler panicked: a plain page in French, same styles.
+fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    tracing::error!("a request handler panicked");
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Erreur technique – Guichet</title><link rel=\"stylesheet\" href=\"/pkg/guichet.css\"></head>\
+         <body><main id=\"contenu\" class=\"container page\"><h1>Erreur technique</h1>\
+         <p>Une erreur inattendue s’est produite de notre côté. Vos données déjà enregistrées ne sont pas perdues.</p>\
+         <p>Réessayez dans quelques instants. Si le problème persiste, contactez le {}.</p>\
+         <p><a href=\"/\">Retour à l’accueil</a></p></main></body></html>",
+        crate::branding::DEPARTEMENT
+    );
+    (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response()
+}

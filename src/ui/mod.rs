@@ -1,0 +1,72 @@
+//! Shared presentational components.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::error::AppError;
+
+/// Shown while a page's data loads (only seen during client-side navigation: the
+/// server sends complete pages).
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! {
+        <p class="loading" role="status">
+            "Chargement…"
+        </p>
+    }
+}
+
+/// Sets the HTTP status of the page being rendered on the server.
+pub fn set_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(
+            http::StatusCode::from_u16(code).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
+}
+
+/// A whole-page error in the page shell, with the HTTP status that goes with it.
+#[component]
+pub fn ErrorPage(error: AppError) -> impl IntoView {
+    set_status(error.status_code());
+    let (title, action): (&str, Option<(&str, &str)>) = match &error {
+        AppError::NotFound(_) => ("Page introuvable", Some(("/", "Retour à l’accueil"))),
+        AppError::Unauthenticated => ("Connexion requise", Some(("/connexion", "Connexion"))),
+        AppError::Forbidden => ("Accès refusé", Some(("/", "Retour à l’accueil"))),
+        AppError::Transport(_) => ("Portail injoignable", None),
+        AppError::RateLimited { .. } => ("Trop de tentatives", None),
+        AppError::Validation(_) | AppError::Internal => {
+            ("Erreur technique", Some(("/", "Retour à l’accueil")))
+        }
+    };
+    view! {
+        <Title text=title />
+        <div class="error-page">
+            <h1>{title}</h1>
+            <p class="lead">{error.to_string()}</p>
+            {action
+                .map(|(href, label)| {
+                    view! {
+                        <p>
+                            <a href=href class="button">
+                                {label}
+                            </a>
+                        </p>
+                    }
+                })}
+        </div>
+    }
+}
+
+/// The page of any address that matches no route.
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    view! {
+        <div class="container page">
+            <ErrorPage error=AppError::not_found() />
+        </div>
+    }
+}

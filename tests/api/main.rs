@@ -1,0 +1,10 @@
+//! The integration tests: each starts the real app on port 0 with a fresh database
+//! (SQLite, or PostgreSQL when GUICHET_TEST_POSTGRES_URL is set) and a real SMTP server.
+
+mod helpers;
+
+mod health;
+mod mail_queue;
+mod pages;
+mod security;
+mod sessions;
