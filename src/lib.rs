@@ -5,6 +5,7 @@
 //! (`pages`); server-only code sits behind `#[cfg(feature = "ssr")]`.
 #![recursion_limit = "256"]
 
+pub mod account;
 pub mod app;
 pub mod branding;
 pub mod demarches;

@@ -1,13 +1,36 @@
 //! The Guichet server: reads its settings, applies migrations, serves until stopped.
 
+use clap::Parser;
+use guichet::server::cli::{Cli, Command, UserCommand, UserOutcome, user_create};
 use guichet::server::settings::Settings;
 use guichet::server::startup::{Application, BoxError, leptos_options};
 use guichet::server::telemetry;
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
+    let cli = Cli::parse();
     let settings = Settings::load()?;
     telemetry::init(&settings.log_format);
+    if let Some(Command::User(UserCommand::Create {
+        email,
+        role,
+        first_name,
+        last_name,
+    })) = cli.command
+    {
+        let stdin = std::io::stdin().lock();
+        match user_create(&settings, &email, &role, &first_name, &last_name, stdin).await {
+            Ok(UserOutcome::Created) => println!("account {email} created with the role {role}"),
+            Ok(UserOutcome::Updated) => {
+                println!("account {email} now has the role {role} and the new password")
+            }
+            Err(e) => {
+                eprintln!("guichet: {}", guichet::error::cause_chain(&e));
+                std::process::exit(2);
+            }
+        }
+        return Ok(());
+    }
     let options = leptos_options(&settings);
     let app = Application::build(settings, options)
         .await

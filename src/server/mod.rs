@@ -1,5 +1,6 @@
 //! Server-only plumbing (compiled with the `ssr` feature only).
 
+pub mod cli;
 pub mod db;
 pub mod entities;
 pub mod mail;

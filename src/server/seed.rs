@@ -5,15 +5,16 @@ use sea_orm::{ActiveValue::NotSet, DatabaseConnection, EntityTrait, PaginatorTra
 use super::db::now;
 use super::entities::{account, demarche};
 use super::password;
+use crate::account::model::Role;
 use crate::demarches::model::{Audience, DemarcheState};
 use crate::error::AppError;
 
 /// Demo staff accounts: (email, password, role, civilité, first name, last name).
-pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str, &str, &str)] = &[
+pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, &str, &str)] = &[
     (
         "instructeur@vallee-verte.example",
         "Instruction-Demo-2026",
-        "instructor",
+        Role::Instructor,
         "M.",
         "Karim",
         "Benali",
@@ -21,7 +22,7 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str, &str, &str)] = &[
     (
         "admin@vallee-verte.example",
         "Administration-Demo-2026",
-        "admin",
+        Role::Admin,
         "Mme",
         "Claire",
         "Rousseau",
@@ -75,6 +76,7 @@ const DEMO_DEMARCHES: &[DemoDemarche] = &[
 /// Seeds the demo démarches and staff accounts, only into an empty database.
 pub async fn seed_demo(db: &DatabaseConnection) -> Result<(), AppError> {
     if demarche::Entity::find().count(db).await? > 0 {
+        log_demo_accounts();
         return Ok(());
     }
     let now = now();
@@ -105,7 +107,7 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<(), AppError> {
             civilite: Set((*civilite).into()),
             first_name: Set((*first).into()),
             last_name: Set((*last).into()),
-            role: Set((*role).into()),
+            role: Set(role.as_str().into()),
             email_verified_at: Set(Some(now)),
             active: Set(true),
             created_at: Set(now),
@@ -113,12 +115,19 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<(), AppError> {
         })
         .exec(db)
         .await?;
-        tracing::info!(email, password = pass, role, "demo account created");
     }
+    log_demo_accounts();
     tracing::info!(
         "demo data seeded: {} démarches, {} staff accounts",
         DEMO_DEMARCHES.len(),
         DEMO_ACCOUNTS.len()
     );
     Ok(())
+}
+
+/// Prints the demo credentials at every start of a demo instance.
+fn log_demo_accounts() {
+    for (email, password, role, ..) in DEMO_ACCOUNTS {
+        tracing::info!(email, password, role = role.as_str(), "demo account");
+    }
 }

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod cli;
 mod health;
 mod mail_queue;
 mod pages;

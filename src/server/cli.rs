@@ -1,0 +1,135 @@
+//! Commands of the server binary besides serving:
+//! `guichet user create --email … --role admin`, password read from standard input.
+
+use std::io::BufRead;
+
+use clap::{Parser, Subcommand};
+use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use super::db::{self, now};
+use super::entities::account;
+use super::password;
+use super::settings::Settings;
+use crate::account::model::{PASSWORD_MIN_CHARS, Role, normalize_email};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "guichet",
+    about = "Guichet, the online procedures portal",
+    version
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account, or change the role (and password) of an existing one.
+    /// The password is read from the first line of standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// citizen, instructor or admin
+        #[arg(long, default_value = "citizen")]
+        role: String,
+        #[arg(long, default_value = "")]
+        first_name: String,
+        #[arg(long, default_value = "")]
+        last_name: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("database error")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("cannot read the password from standard input")]
+    Stdin(#[from] std::io::Error),
+    #[error("password hashing failed")]
+    Hash,
+}
+
+/// What `user create` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum UserOutcome {
+    Created,
+    Updated,
+}
+
+pub async fn user_create(
+    settings: &Settings,
+    email: &str,
+    role: &str,
+    first_name: &str,
+    last_name: &str,
+    mut stdin: impl BufRead,
+) -> Result<UserOutcome, CliError> {
+    let email = normalize_email(email);
+    if email.parse::<lettre::Address>().is_err() {
+        return Err(CliError::Usage(format!("invalid email address: {email:?}")));
+    }
+    let role = Role::parse(role).ok_or_else(|| {
+        CliError::Usage(format!(
+            "unknown role {role:?}: citizen, instructor or admin"
+        ))
+    })?;
+    let mut line = String::new();
+    stdin.read_line(&mut line)?;
+    let pass = line.trim_end_matches(['\n', '\r']).to_string();
+    if pass.chars().count() < PASSWORD_MIN_CHARS {
+        return Err(CliError::Usage(format!(
+            "the password (first line of standard input) must have at least {PASSWORD_MIN_CHARS} characters"
+        )));
+    }
+    let hash = password::hash(pass).await.map_err(|_| CliError::Hash)?;
+
+    let db = db::connect(&settings.database_url).await?;
+    db::migrate(&db).await?;
+    let now = now();
+    let existing = account::Entity::find()
+        .filter(account::Column::Email.eq(&email))
+        .one(&db)
+        .await?;
+    match existing {
+        Some(row) => {
+            let mut row: account::ActiveModel = row.into();
+            row.role = Set(role.as_str().into());
+            row.password_hash = Set(hash);
+            row.active = Set(true);
+            row.updated_at = Set(now);
+            row.update(&db).await?;
+            Ok(UserOutcome::Updated)
+        }
+        None => {
+            account::Entity::insert(account::ActiveModel {
+                id: NotSet,
+                email: Set(email),
+                password_hash: Set(hash),
+                civilite: Set(String::new()),
+                first_name: Set(first_name.trim().into()),
+                last_name: Set(last_name.trim().into()),
+                role: Set(role.as_str().into()),
+                // Created by an operator who vouches for the address.
+                email_verified_at: Set(Some(now)),
+                active: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .exec(&db)
+            .await?;
+            Ok(UserOutcome::Created)
+        }
+    }
+}
