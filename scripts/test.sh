@@ -11,7 +11,8 @@ export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 # value here lets `cargo test` and `cargo leptos build` share their artifacts.
 export LEPTOS_OUTPUT_NAME=guichet
 LOGS="$(mktemp -d)"
-step() { printf '\n[test] %s\n' "$*"; }
+START=$SECONDS
+step() { printf '\n[test] %s (at %ss)\n' "$*" "$((SECONDS - START))"; }
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -62,16 +63,11 @@ if [ "$E2E_STATUS" != 0 ]; then
 fi
 
 # One closing line for all the suites.
-passed=0; failed=0
-for log in "$LOGS"/cargo-*.log; do
-  p=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
-  f=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
-  passed=$((passed + p)); failed=$((failed + f))
-done
-p=$(grep -Eo '^ *[0-9]+ passed' "$LOGS/e2e.log" | awk '{s+=$1} END {print s+0}')
-f=$(grep -Eo '^ *[0-9]+ failed' "$LOGS/e2e.log" | awk '{s+=$1} END {print s+0}')
-passed=$((passed + p)); failed=$((failed + f))
+sum() { { grep -hEo "$1" "${@:2}" || true; } | awk '{s+=$1} END {print s+0}'; }
+passed=$(( $(sum '[0-9]+ passed' "$LOGS"/cargo-*.log) + $(sum '^ *[0-9]+ passed' "$LOGS/e2e.log") ))
+failed=$(( $(sum '[0-9]+ failed' "$LOGS"/cargo-*.log) + $(sum '^ *[0-9]+ failed' "$LOGS/e2e.log") ))
 if [ "$E2E_STATUS" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
 echo
-echo "all suites: $passed passed, $failed failed"
+echo "[test] finished in $((SECONDS - START))s"
+echo "total: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::api::{demarche_by_slug, featured_demarches, published_demarches};
 use super::model::DemarcheCard;
+use crate::error::AppError;
 use crate::ui::{ErrorPage, Loading};
 
 /// A démarche as a tile: its title is the link.
@@ -25,11 +26,32 @@ fn DemarcheTile(demarche: DemarcheCard) -> impl IntoView {
     }
 }
 
-fn tiles(list: Vec<DemarcheCard>) -> impl IntoView {
+/// A list of démarches as tiles, once loaded; `empty` is said when there is none.
+#[component]
+fn DemarcheList(
+    demarches: Resource<Result<Vec<DemarcheCard>, AppError>>,
+    empty: &'static str,
+) -> impl IntoView {
     view! {
-        <ul class="tile-grid" role="list">
-            {list.into_iter().map(|d| view! { <DemarcheTile demarche=d /> }).collect_view()}
-        </ul>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match demarches.await {
+                    Ok(list) if list.is_empty() => view! { <p>{empty}</p> }.into_any(),
+                    Ok(list) => {
+                        view! {
+                            <ul class="tile-grid" role="list">
+                                {list
+                                    .into_iter()
+                                    .map(|d| view! { <DemarcheTile demarche=d /> })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 
@@ -51,18 +73,10 @@ pub fn HomePage() -> impl IntoView {
         </section>
         <section class="container section" aria-labelledby="titre-une">
             <h2 id="titre-une">"Démarches à la Une"</h2>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match featured.await {
-                        Ok(list) if list.is_empty() => {
-                            view! { <p>"Aucune démarche n’est à la Une en ce moment."</p> }
-                                .into_any()
-                        }
-                        Ok(list) => tiles(list).into_any(),
-                        Err(error) => view! { <ErrorPage error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <DemarcheList
+                demarches=featured
+                empty="Aucune démarche n’est à la Une en ce moment."
+            />
         </section>
     }
 }
@@ -74,18 +88,7 @@ pub fn CataloguePage() -> impl IntoView {
         <Title text="Toutes les démarches" />
         <div class="container page">
             <h1>"Toutes les démarches"</h1>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Ok(list) if list.is_empty() => {
-                            view! { <p>"Aucune démarche n’est ouverte en ce moment."</p> }
-                                .into_any()
-                        }
-                        Ok(list) => tiles(list).into_any(),
-                        Err(error) => view! { <ErrorPage error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <DemarcheList demarches=list empty="Aucune démarche n’est ouverte en ce moment." />
         </div>
     }
 }

@@ -124,10 +124,20 @@ async fn claim(
     Ok(claimed)
 }
 
-fn owned_by(row: &outbox::Model, owner: &str) -> sea_orm::Condition {
-    sea_orm::Condition::all()
-        .add(outbox::Column::Id.eq(row.id))
-        .add(outbox::Column::LockOwner.eq(owner))
+/// An update of one claimed row that also gives the claim up; it only applies while
+/// this worker still owns the row.
+fn unlock(row: &outbox::Model, owner: &str) -> sea_orm::UpdateMany<outbox::Entity> {
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::LockedUntil,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            outbox::Column::LockOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::LockOwner.eq(owner))
 }
 
 async fn mark_sent(
@@ -135,42 +145,24 @@ async fn mark_sent(
     row: &outbox::Model,
     owner: &str,
 ) -> Result<(), DbErr> {
-    outbox::Entity::update_many()
+    unlock(row, owner)
         .col_expr(outbox::Column::Status, Expr::value("sent"))
         .col_expr(outbox::Column::SentAt, Expr::value(now_ms()))
-        .col_expr(
-            outbox::Column::LockedUntil,
-            Expr::value(Option::<i64>::None),
-        )
-        .col_expr(
-            outbox::Column::LockOwner,
-            Expr::value(Option::<String>::None),
-        )
         .col_expr(
             outbox::Column::LastError,
             Expr::value(Option::<String>::None),
         )
-        .filter(owned_by(row, owner))
         .exec(db)
         .await?;
     Ok(())
 }
 
 async fn release(db: &impl ConnectionTrait, row: &outbox::Model, owner: &str) -> Result<(), DbErr> {
-    outbox::Entity::update_many()
+    unlock(row, owner)
         .col_expr(
             outbox::Column::Attempts,
             Expr::col(outbox::Column::Attempts).sub(1),
         )
-        .col_expr(
-            outbox::Column::LockedUntil,
-            Expr::value(Option::<i64>::None),
-        )
-        .col_expr(
-            outbox::Column::LockOwner,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(owned_by(row, owner))
         .exec(db)
         .await?;
     Ok(())
@@ -207,22 +199,13 @@ async fn record_failure(
             "email not sent, will retry"
         );
     }
-    outbox::Entity::update_many()
+    unlock(row, owner)
         .col_expr(outbox::Column::Status, Expr::value(status))
         .col_expr(outbox::Column::LastError, Expr::value(chain))
         .col_expr(
             outbox::Column::NextAttemptAt,
             Expr::value(now_ms() + delay.as_millis() as i64),
         )
-        .col_expr(
-            outbox::Column::LockedUntil,
-            Expr::value(Option::<i64>::None),
-        )
-        .col_expr(
-            outbox::Column::LockOwner,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(owned_by(row, owner))
         .exec(db)
         .await?;
     Ok(())
