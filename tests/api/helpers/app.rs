@@ -99,7 +99,10 @@ impl TestApp {
     }
 
     pub async fn start_with(settings: Settings) -> Self {
-        guichet::server::telemetry::init("pretty");
+        // Logs only when asked (TEST_LOG=1), so that test output stays readable.
+        if std::env::var_os("TEST_LOG").is_some() {
+            guichet::server::telemetry::init("pretty");
+        }
         let options = leptos_options(&settings);
         let app = Application::build(settings, options)
             .await
