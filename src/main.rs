@@ -35,13 +35,9 @@ async fn main() -> Result<(), BoxError> {
     let app = Application::build(settings, options)
         .await
         .inspect_err(|e| {
-            tracing::error!(error.chain = %cause_chain(e.as_ref()), "Guichet could not start");
+            tracing::error!(error.chain = %guichet::error::cause_chain(e.as_ref()), "Guichet could not start");
         })?;
     app.run_until_stopped(shutdown_signal()).await
-}
-
-fn cause_chain(e: &(dyn std::error::Error + Send + Sync + 'static)) -> String {
-    guichet::error::cause_chain(e)
 }
 
 /// Completes on Ctrl-C or SIGTERM.
