@@ -164,11 +164,26 @@ async fn help_page_serves_the_faq() {
 }
 
 #[tokio::test]
-async fn static_files_are_served() {
+async fn static_files_are_served_and_missing_ones_are_404() {
     let app = spawn_app().await;
-    // The favicon lives in public/ and is copied to the site root by the build; the
-    // test serves from target/site only when it exists, so check the 404 path instead
-    // of a file that may not be built yet.
+    let response = app.get("/favicon.svg").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/svg+xml")
+    );
+    assert_eq!(
+        response
+            .headers()
+            .get("x-content-type-options")
+            .and_then(|v| v.to_str().ok()),
+        Some("nosniff")
+    );
+    assert!(response.text().await.expect("body").contains("<svg"));
+
     let response = app.get("/pkg/does-not-exist.js").await;
     assert_eq!(response.status(), 404);
 }

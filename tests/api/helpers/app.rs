@@ -103,7 +103,17 @@ impl TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
             guichet::server::telemetry::init("pretty");
         }
-        let options = leptos_options(&settings);
+        // The site root holds what the build copies from public/: the favicon is enough
+        // to test static files without running cargo-leptos first.
+        let site_root = settings.data_dir.join("site");
+        std::fs::create_dir_all(&site_root).expect("site root");
+        std::fs::copy(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/public/favicon.svg"),
+            site_root.join("favicon.svg"),
+        )
+        .expect("copy the favicon");
+        let mut options = leptos_options(&settings);
+        options.site_root = site_root.display().to_string().into();
         let app = Application::build(settings, options)
             .await
             .expect("the application starts");
