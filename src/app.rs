@@ -3,11 +3,20 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::{SsrMode, path};
+
+use crate::account::api::get_current_user;
+use crate::account::pages::{
+    AccountDeletedPage, AccountPage, ConfirmEmailPage, DeleteAccountPage, DocumentsPage,
+    DossiersPage, DraftsPage, EmailConfirmedPage, ForgotPasswordPage, ForgotPasswordSentPage,
+    NewPasswordPage, PersonalDataPage, ProfilesPage, SignInPage, SignOutButton, SignUpPage,
+    SignUpSentPage,
+};
 
 use crate::branding::{DEPARTEMENT, PORTAL};
 use crate::demarches::pages::{CataloguePage, DemarchePage, HomePage};
-use crate::help::pages::{AccessibilityPage, HelpPage, LegalPage};
+use crate::help::pages::{AccessibilityPage, HelpPage, LegalPage, TermsPage};
 use crate::ui::NotFoundPage;
 
 /// The HTML document around the app (server side).
@@ -62,6 +71,35 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/aide") view=HelpPage ssr=SsrMode::Async />
                     <Route path=path!("/accessibilite") view=AccessibilityPage ssr=SsrMode::Async />
                     <Route path=path!("/mentions-legales") view=LegalPage ssr=SsrMode::Async />
+                    <Route path=path!("/conditions-utilisation") view=TermsPage ssr=SsrMode::Async />
+                    <Route path=path!("/connexion") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/inscription") view=SignUpPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/inscription/verifiez-vos-courriels")
+                        view=SignUpSentPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/mot-de-passe-oublie") view=ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/mot-de-passe-oublie/envoye")
+                        view=ForgotPasswordSentPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/nouveau-mot-de-passe") view=NewPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/confirmer-adresse") view=ConfirmEmailPage ssr=SsrMode::Async />
+                    <Route path=path!("/adresse-confirmee") view=EmailConfirmedPage ssr=SsrMode::Async />
+                    <Route path=path!("/compte-supprime") view=AccountDeletedPage ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte") view=AccountPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/mon-compte/donnees-personnelles")
+                        view=PersonalDataPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/mon-compte/profils") view=ProfilesPage ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/brouillons") view=DraftsPage ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/dossiers") view=DossiersPage ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/documents") view=DocumentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/supprimer") view=DeleteAccountPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
@@ -71,6 +109,10 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Header() -> impl IntoView {
+    // Read again at each navigation: signing in or out changes it.
+    let location = use_location();
+    let user = Resource::new(move || location.pathname.get(), |_| get_current_user());
+    let signed_in = move || user.get().and_then(|r| r.ok()).flatten();
     view! {
         <header class="site-header">
             <div class="container header-bar">
@@ -83,10 +125,30 @@ fn Header() -> impl IntoView {
                     </span>
                 </a>
                 <div class="header-tools">
-                    <a href="/connexion" class="header-login">
-                        <span class="icon-user" aria-hidden="true"></span>
-                        "Connexion"
-                    </a>
+                    <Transition>
+                        {move || match signed_in() {
+                            Some(user) => {
+                                view! {
+                                    <span class="header-user">
+                                        <span class="icon-user" aria-hidden="true"></span>
+                                        <span class="visually-hidden">"Connecté : "</span>
+                                        {user.display_name()}
+                                    </span>
+                                    <SignOutButton />
+                                }
+                                    .into_any()
+                            }
+                            None => {
+                                view! {
+                                    <a href="/connexion" class="header-login">
+                                        <span class="icon-user" aria-hidden="true"></span>
+                                        "Connexion"
+                                    </a>
+                                }
+                                    .into_any()
+                            }
+                        }}
+                    </Transition>
                 </div>
             </div>
             <nav class="main-nav" aria-label="Menu principal">
@@ -103,6 +165,18 @@ fn Header() -> impl IntoView {
                         <li>
                             <A href="/aide">"Aide"</A>
                         </li>
+                        <Transition>
+                            {move || {
+                                signed_in()
+                                    .map(|_| {
+                                        view! {
+                                            <li>
+                                                <A href="/mon-compte">"Mon compte"</A>
+                                            </li>
+                                        }
+                                    })
+                            }}
+                        </Transition>
                     </ul>
                 </div>
             </nav>

@@ -23,8 +23,22 @@ pub enum AppError {
     Unauthenticated,
     #[error("Vous n’avez pas accès à cette page.")]
     Forbidden,
+    #[error(
+        "Confirmez d’abord votre adresse électronique : suivez le lien du courriel que nous vous avons envoyé."
+    )]
+    EmailNotVerified,
     #[error("Le formulaire contient des erreurs : corrigez les champs signalés.")]
     Validation(Vec<FieldError>),
+    /// Like `Validation`, with the values the person typed, so that a form sent without
+    /// JavaScript comes back filled in (never passwords).
+    #[error("Le formulaire contient des erreurs : corrigez les champs signalés.")]
+    Invalid {
+        errors: Vec<FieldError>,
+        kept: Vec<(String, String)>,
+    },
+    /// A link from an email that is expired, already used or unknown.
+    #[error("Ce lien n’est plus valide : il a expiré ou a déjà été utilisé.")]
+    InvalidLink,
     #[error("Trop de tentatives. Réessayez dans {} minute(s).", retry_after_secs.div_ceil(60).max(1))]
     RateLimited { retry_after_secs: u64 },
     #[error(
@@ -49,13 +63,40 @@ impl AppError {
         }])
     }
 
+    /// Field errors, with the typed values to keep.
+    pub fn invalid(errors: Vec<FieldError>, kept: &[(&str, &str)]) -> Self {
+        AppError::Invalid {
+            errors,
+            kept: kept
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// The field errors, if this is a validation error.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            AppError::Validation(errors) | AppError::Invalid { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+
     /// The message of one field, for inline display.
     pub fn field_message(&self, field: &str) -> Option<String> {
+        self.field_errors()
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    }
+
+    /// The value the person typed in a field, kept by a validation error.
+    pub fn kept_value(&self, field: &str) -> Option<String> {
         match self {
-            AppError::Validation(errors) => errors
+            AppError::Invalid { kept, .. } => kept
                 .iter()
-                .find(|e| e.field == field)
-                .map(|e| e.message.clone()),
+                .find(|(k, _)| k == field)
+                .map(|(_, v)| v.clone()),
             _ => None,
         }
     }
@@ -65,8 +106,9 @@ impl AppError {
         match self {
             AppError::NotFound(_) => 404,
             AppError::Unauthenticated => 401,
-            AppError::Forbidden => 403,
-            AppError::Validation(_) => 422,
+            AppError::Forbidden | AppError::EmailNotVerified => 403,
+            AppError::Validation(_) | AppError::Invalid { .. } => 422,
+            AppError::InvalidLink => 410,
             AppError::RateLimited { .. } => 429,
             AppError::Internal => 500,
             AppError::Transport(_) => 502,

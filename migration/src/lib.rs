@@ -6,6 +6,7 @@ mod m20261130_000001_create_demarche;
 mod m20261130_000002_create_account;
 mod m20261130_000003_create_session;
 mod m20261130_000004_create_outbox;
+mod m20261130_000005_account_security;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_create_account::Migration),
             Box::new(m20261130_000003_create_session::Migration),
             Box::new(m20261130_000004_create_outbox::Migration),
+            Box::new(m20261130_000005_account_security::Migration),
         ]
     }
 }

@@ -1,3 +1,8 @@
-//! Accounts: roles now; sign-up, sign-in and « Mon compte » come next.
+//! Accounts: sign-up, sign-in, « Mot de passe oublié ? », « Mon compte » and
+//! « Mes données personnelles », RGPD export and deletion, roles.
 
+pub mod api;
 pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;

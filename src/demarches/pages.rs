@@ -6,6 +6,8 @@ use leptos_router::hooks::use_params_map;
 
 use super::api::{demarche_by_slug, featured_demarches, published_demarches};
 use super::model::DemarcheCard;
+use crate::account::api::get_current_user;
+use crate::account::pages::{FlashMessage, SignInForm, SignUpInvitation};
 use crate::error::AppError;
 use crate::ui::{ErrorPage, Loading};
 
@@ -55,11 +57,47 @@ fn DemarcheList(
     }
 }
 
+/// The zone « J’ai déjà un compte » beside the invitation to create one, for visitors
+/// who are not signed in.
+#[component]
+fn HomeSignIn() -> impl IntoView {
+    let user = Resource::new(|| (), |_| get_current_user());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(None) => {
+                        Some(
+                            view! {
+                                <section class="container section" aria-label="Connexion au portail">
+                                    <div class="columns">
+                                        <div class="card" role="region" aria-labelledby="titre-deja-compte">
+                                            <h2 id="titre-deja-compte">"J’ai déjà un compte"</h2>
+                                            <SignInForm />
+                                        </div>
+                                        <div class="card" role="region" aria-labelledby="titre-creer-compte">
+                                            <SignUpInvitation />
+                                        </div>
+                                    </div>
+                                </section>
+                            },
+                        )
+                    }
+                    _ => None,
+                }
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn HomePage() -> impl IntoView {
     let featured = Resource::new(|| (), |_| featured_demarches());
     view! {
         <Title text="Accueil" />
+        <div class="container flash-zone">
+            <FlashMessage />
+        </div>
         <section class="hero" aria-labelledby="titre-accueil">
             <div class="container">
                 <h1 id="titre-accueil">"Vos démarches en ligne avec le Département"</h1>
@@ -71,6 +109,7 @@ pub fn HomePage() -> impl IntoView {
                 </p>
             </div>
         </section>
+        <HomeSignIn />
         <section class="container section" aria-labelledby="titre-une">
             <h2 id="titre-une">"Démarches à la Une"</h2>
             <DemarcheList

@@ -6,6 +6,7 @@ pub enum ContentPage {
     Aide,
     Accessibilite,
     MentionsLegales,
+    ConditionsUtilisation,
 }
 
 /// A page: a title, an introduction, then sections (`##`) made of a body and items (`###`).

@@ -128,3 +128,10 @@ pub fn AccessibilityPage() -> impl IntoView {
 pub fn LegalPage() -> impl IntoView {
     view! { <EditorialPage page=ContentPage::MentionsLegales title="Mentions légales" /> }
 }
+
+#[component]
+pub fn TermsPage() -> impl IntoView {
+    view! {
+        <EditorialPage page=ContentPage::ConditionsUtilisation title="Conditions d’utilisation" />
+    }
+}

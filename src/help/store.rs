@@ -9,15 +9,18 @@ use super::model::{ContentDoc, ContentItem, ContentPage, ContentSection};
 const AIDE: &str = include_str!("../content/aide.md");
 const ACCESSIBILITE: &str = include_str!("../content/accessibilite.md");
 const MENTIONS_LEGALES: &str = include_str!("../content/mentions-legales.md");
+const CONDITIONS: &str = include_str!("../content/conditions-utilisation.md");
 
 pub fn document(page: ContentPage) -> &'static ContentDoc {
     static AIDE_DOC: OnceLock<ContentDoc> = OnceLock::new();
     static ACCESSIBILITE_DOC: OnceLock<ContentDoc> = OnceLock::new();
     static MENTIONS_DOC: OnceLock<ContentDoc> = OnceLock::new();
+    static CONDITIONS_DOC: OnceLock<ContentDoc> = OnceLock::new();
     match page {
         ContentPage::Aide => AIDE_DOC.get_or_init(|| parse(AIDE)),
         ContentPage::Accessibilite => ACCESSIBILITE_DOC.get_or_init(|| parse(ACCESSIBILITE)),
         ContentPage::MentionsLegales => MENTIONS_DOC.get_or_init(|| parse(MENTIONS_LEGALES)),
+        ContentPage::ConditionsUtilisation => CONDITIONS_DOC.get_or_init(|| parse(CONDITIONS)),
     }
 }
 
@@ -160,6 +163,10 @@ mod tests {
         assert_eq!(
             document(ContentPage::MentionsLegales).title,
             "Mentions légales"
+        );
+        assert_eq!(
+            document(ContentPage::ConditionsUtilisation).title,
+            "Conditions d’utilisation"
         );
     }
 

@@ -126,6 +126,7 @@ pub async fn user_create(
                 active: Set(true),
                 created_at: Set(now),
                 updated_at: Set(now),
+                ..Default::default()
             })
             .exec(&db)
             .await?;

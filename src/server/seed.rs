@@ -12,6 +12,14 @@ use crate::error::AppError;
 /// Demo staff accounts: (email, password, role, civilité, first name, last name).
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, &str, &str)] = &[
     (
+        "usager@vallee-verte.example",
+        "Usager-Demo-2026",
+        Role::Citizen,
+        "Mme",
+        "Camille",
+        "Martin",
+    ),
+    (
         "instructeur@vallee-verte.example",
         "Instruction-Demo-2026",
         Role::Instructor,
@@ -112,6 +120,7 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<(), AppError> {
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         })
         .exec(db)
         .await?;

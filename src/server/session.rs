@@ -43,15 +43,25 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let account_id = record
+            .data
+            .get(crate::server::auth::SESSION_ACCOUNT)
+            .and_then(|v| v.as_i64())
+            .and_then(|v| i32::try_from(v).ok());
         let row = session::ActiveModel {
             id_hash: Set(id_hash(&record.id)),
             data: Set(data),
             expires_at: Set(record.expiry_date.unix_timestamp()),
+            account_id: Set(account_id),
         };
         session::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(session::Column::IdHash)
-                    .update_columns([session::Column::Data, session::Column::ExpiresAt])
+                    .update_columns([
+                        session::Column::Data,
+                        session::Column::ExpiresAt,
+                        session::Column::AccountId,
+                    ])
                     .to_owned(),
             )
             .exec(&self.db)
@@ -101,4 +111,17 @@ impl ExpiredDeletion for DbSessionStore {
             .map_err(backend)?;
         Ok(())
     }
+}
+
+/// Ends every session of an account (all devices). The session of the current request,
+/// if it is saved again afterwards (a new id after `cycle_id`), survives.
+pub async fn end_sessions_of<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    account_id: i32,
+) -> Result<u64, sea_orm::DbErr> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?
+        .rows_affected)
 }

@@ -62,6 +62,9 @@ pub struct Settings {
     /// `json` for one JSON object per log line, otherwise human-readable.
     pub log_format: String,
     pub mail: MailSettings,
+    /// Whether a reverse proxy of ours sets `X-Forwarded-For` (its last address is then
+    /// the client's, for rate limits).
+    pub trust_proxy: bool,
 }
 
 /// The variables Guichet reads, in the order the README lists them.
@@ -76,6 +79,7 @@ pub const VARIABLES: &[&str] = &[
     "LEPTOS_SITE_ADDR",
     "GUICHET_SESSION_IDLE_MINUTES",
     "GUICHET_LOG_FORMAT",
+    "GUICHET_TRUST_PROXY",
     "GUICHET_MAIL_POLL_MS",
     "GUICHET_MAIL_RETRY_BASE_MS",
     "GUICHET_MAIL_RETRY_MAX_MS",
@@ -193,6 +197,7 @@ impl Settings {
                 )?,
             ),
             log_format,
+            trust_proxy: boolean(get("GUICHET_TRUST_PROXY"), "GUICHET_TRUST_PROXY", false)?,
             mail: MailSettings {
                 poll_interval: millis(get("GUICHET_MAIL_POLL_MS"), "GUICHET_MAIL_POLL_MS", 2_000)?,
                 retry_base: millis(

@@ -108,6 +108,7 @@ impl Application {
         );
         let cleanup = {
             let store = DbSessionStore::new(self.state.db.clone());
+            let db = self.state.db.clone();
             let token = token.clone();
             tokio::spawn(async move {
                 let mut hourly = tokio::time::interval(Duration::from_secs(3600));
@@ -117,6 +118,9 @@ impl Application {
                         _ = hourly.tick() => {
                             if let Err(e) = store.delete_expired().await {
                                 tracing::error!(error = %e, "expired session clean-up failed");
+                            }
+                            if let Err(e) = super::limits::delete_expired(&db).await {
+                                tracing::error!(error.chain = %crate::error::cause_chain(&e), "rate limit clean-up failed");
                             }
                         }
                     }
@@ -128,9 +132,13 @@ impl Application {
             self.listener.local_addr()?,
             self.state.settings.public_url
         );
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         token.cancel();
         let _ = worker.await;
         let _ = cleanup.await;
@@ -181,6 +189,10 @@ pub fn router(state: AppState) -> Router {
         .into_inner();
     let app = Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/mon-compte/mes-donnees.json",
+            get(crate::account::service::export_handler),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

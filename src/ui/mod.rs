@@ -5,6 +5,8 @@ use leptos_meta::Title;
 
 use crate::error::AppError;
 
+pub mod form;
+
 /// Shown while a page's data loads (only seen during client-side navigation: the
 /// server sends complete pages).
 #[component]
@@ -36,9 +38,14 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
         AppError::NotFound(_) => ("Page introuvable", Some(("/", "Retour à l’accueil"))),
         AppError::Unauthenticated => ("Connexion requise", Some(("/connexion", "Connexion"))),
         AppError::Forbidden => ("Accès refusé", Some(("/", "Retour à l’accueil"))),
+        AppError::EmailNotVerified => (
+            "Adresse électronique à confirmer",
+            Some(("/mon-compte", "Mon compte")),
+        ),
+        AppError::InvalidLink => ("Lien expiré", Some(("/", "Retour à l’accueil"))),
         AppError::Transport(_) => ("Portail injoignable", None),
         AppError::RateLimited { .. } => ("Trop de tentatives", None),
-        AppError::Validation(_) | AppError::Internal => {
+        AppError::Validation(_) | AppError::Invalid { .. } | AppError::Internal => {
             ("Erreur technique", Some(("/", "Retour à l’accueil")))
         }
     };

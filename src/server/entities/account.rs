@@ -15,6 +15,15 @@ pub struct Model {
     pub role: String,
     pub email_verified_at: Option<TimeDateTimeWithTimeZone>,
     pub active: bool,
+    /// `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    pub address_line: Option<String>,
+    pub postal_code: Option<String>,
+    pub commune: Option<String>,
+    pub phone: Option<String>,
+    pub terms_accepted_at: Option<TimeDateTimeWithTimeZone>,
+    /// Set when the person deleted the account: its personal data is erased.
+    pub deleted_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

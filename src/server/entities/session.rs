@@ -10,6 +10,8 @@ pub struct Model {
     pub data: String,
     /// Unix seconds.
     pub expires_at: i64,
+    /// The signed-in account, copied from the data so that its sessions can be ended.
+    pub account_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,8 @@
 pub mod app;
 pub mod smtp;
 
+pub use app::Spawned;
+
 pub use app::{TestApp, TestDatabase, spawn_app};
 pub use smtp::SmtpSink;
 

@@ -1,0 +1,142 @@
+//! Who is calling: the account of the session, checked at the start of every server
+//! function (`require_user`, `require_verified`, `require_role`). Route guards in the
+//! pages are for the user's convenience only; these checks are the real ones.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use tower_sessions::Session;
+
+use super::entities::account;
+use super::state::app_state;
+use crate::account::model::{CurrentUser, Role};
+use crate::error::AppError;
+
+/// The session key holding the signed-in account's id.
+pub const SESSION_ACCOUNT: &str = "account_id";
+/// The session key holding when the person signed in (unix seconds).
+const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
+
+/// The session of the current request.
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| AppError::internal("session layer missing", &e))
+}
+
+/// The signed-in account, if any (inactive or deleted accounts are signed out).
+pub async fn current_account() -> Result<Option<account::Model>, AppError> {
+    let session = session().await?;
+    let id: Option<i32> = session
+        .get(SESSION_ACCOUNT)
+        .await
+        .map_err(|e| AppError::internal("session read failed", &e))?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let state = app_state();
+    let row = account::Entity::find_by_id(id)
+        .filter(account::Column::Active.eq(true))
+        .one(&state.db)
+        .await?;
+    if row.is_none() {
+        // The account is gone: forget it.
+        let _ = session.flush().await;
+    }
+    Ok(row)
+}
+
+/// The signed-in account, or `Unauthenticated`.
+pub async fn require_user() -> Result<account::Model, AppError> {
+    current_account().await?.ok_or(AppError::Unauthenticated)
+}
+
+/// A signed-in account whose email address is confirmed (needed to file a dossier).
+pub async fn require_verified() -> Result<account::Model, AppError> {
+    let account = require_user().await?;
+    if account.email_verified_at.is_none() {
+        return Err(AppError::EmailNotVerified);
+    }
+    Ok(account)
+}
+
+/// A signed-in account with at least `role` (administrators may do what instructors do).
+pub async fn require_role(role: Role) -> Result<account::Model, AppError> {
+    let account = require_user().await?;
+    let has = Role::parse(&account.role).unwrap_or(Role::Citizen);
+    if has.includes(role) {
+        Ok(account)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub async fn require_instructor() -> Result<account::Model, AppError> {
+    require_role(Role::Instructor).await
+}
+
+pub async fn require_admin() -> Result<account::Model, AppError> {
+    require_role(Role::Admin).await
+}
+
+/// Starts the signed-in session of `account_id` under a new session id (the id an
+/// attacker may have planted before sign-in becomes worthless).
+pub async fn start_session(session: &Session, account_id: i32) -> Result<(), AppError> {
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| AppError::internal("session id rotation failed", &e))?;
+    session
+        .insert(SESSION_ACCOUNT, account_id)
+        .await
+        .map_err(|e| AppError::internal("session write failed", &e))?;
+    session
+        .insert(
+            SESSION_SIGNED_IN_AT,
+            time::OffsetDateTime::now_utc().unix_timestamp(),
+        )
+        .await
+        .map_err(|e| AppError::internal("session write failed", &e))?;
+    Ok(())
+}
+
+/// Ends the session of the current request, in the database too.
+pub async fn end_session(session: &Session) -> Result<(), AppError> {
+    session
+        .flush()
+        .await
+        .map_err(|e| AppError::internal("session deletion failed", &e))
+}
+
+/// What the pages show about the signed-in person.
+pub fn current_user(account: &account::Model) -> CurrentUser {
+    CurrentUser {
+        first_name: account.first_name.clone(),
+        last_name: account.last_name.clone(),
+        email: account.email.clone(),
+        role: Role::parse(&account.role).unwrap_or(Role::Citizen),
+        email_verified: account.email_verified_at.is_some(),
+    }
+}
+
+/// The address of the caller: the peer address, or with `GUICHET_TRUST_PROXY` the last
+/// address of `X-Forwarded-For` (the one our own reverse proxy added).
+pub async fn client_ip() -> IpAddr {
+    let state = app_state();
+    if state.settings.trust_proxy
+        && let Some(parts) = leptos::prelude::use_context::<http::request::Parts>()
+        && let Some(ip) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok())
+    {
+        return ip;
+    }
+    match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
+        Ok(ConnectInfo(addr)) => addr.ip(),
+        Err(_) => IpAddr::from([0, 0, 0, 0]),
+    }
+}
