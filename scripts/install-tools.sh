@@ -87,7 +87,7 @@ step_npm() {
   if [ -f "$stamp" ] && cmp -s "$lock" "$stamp"; then
     say "end2end npm packages (Playwright, axe-core, binaryen's wasm-opt): already installed"
   else
-    say "end2end npm packages (Playwright, axe-core, binaryen's wasm-opt): npm ci"
+    say "end2end npm packages (Playwright, axe-core, mailparser, binaryen's wasm-opt): npm ci"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
     cp "$lock" "$stamp"
   fi

@@ -40,7 +40,7 @@ step "end-to-end: starting Guichet with a fresh database and demo data"
 E2E_DIR="$(mktemp -d)"
 E2E_PORT="${GUICHET_E2E_PORT:-3100}"
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-GUICHET_DATA_DIR="$E2E_DIR" GUICHET_DEMO_DATA=true GUICHET_SMTP_URL= \
+GUICHET_DATA_DIR="$E2E_DIR" GUICHET_DEMO_DATA=true GUICHET_SMTP_URL= GUICHET_MAIL_POLL_MS=200 \
   LEPTOS_SITE_ADDR="127.0.0.1:$E2E_PORT" GUICHET_PUBLIC_URL="http://127.0.0.1:$E2E_PORT" \
   LEPTOS_OUTPUT_NAME=guichet LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
   "$TARGET_DIR/debug/guichet" >"$LOGS/server.log" 2>&1 &
@@ -55,7 +55,7 @@ done
 
 step "end-to-end: Playwright in headless Chromium (JavaScript on and off, axe-core on every page)"
 set +e
-(cd end2end && GUICHET_E2E_BASE_URL="http://127.0.0.1:$E2E_PORT" npx playwright test) 2>&1 | tee "$LOGS/e2e.log"
+(cd end2end && GUICHET_E2E_BASE_URL="http://127.0.0.1:$E2E_PORT" GUICHET_E2E_OUTBOX="$E2E_DIR/outbox" npx playwright test) 2>&1 | tee "$LOGS/e2e.log"
 E2E_STATUS=${PIPESTATUS[0]}
 set -e
 if [ "$E2E_STATUS" != 0 ]; then

@@ -19,6 +19,28 @@ mod ssr {
     pub fn redirect(path: &str) {
         leptos_axum::redirect(path);
     }
+
+    /// Gives a failed call the HTTP status of its error (422, 401, 429…) instead of 500,
+    /// so that logs and monitoring count only real server errors.
+    pub fn respond<T>(
+        result: Result<T, crate::error::AppError>,
+    ) -> Result<T, crate::error::AppError> {
+        // A form sent without JavaScript is redirected back to its page: keep that 302.
+        let from_form = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.contains("text/html"))
+            })
+            .unwrap_or(false);
+        if let Err(e) = &result
+            && !from_form
+        {
+            crate::ui::set_status(e.status_code());
+        }
+        result
+    }
 }
 #[cfg(feature = "ssr")]
 use ssr::*;
@@ -26,10 +48,15 @@ use ssr::*;
 /// The signed-in person, if any.
 #[server]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    Ok(auth::current_account()
-        .await?
-        .as_ref()
-        .map(auth::current_user))
+    respond(
+        async move {
+            Ok(auth::current_account()
+                .await?
+                .as_ref()
+                .map(auth::current_user))
+        }
+        .await,
+    )
 }
 
 /// « Connecter »: signs in under a new session id, then goes to `retour` (a page of the
@@ -40,25 +67,35 @@ pub async fn sign_in(
     password: String,
     retour: Option<String>,
 ) -> Result<(), AppError> {
-    let state = app_state();
-    let account = service::sign_in(&state, &email, password).await?;
-    let session = auth::session().await?;
-    auth::start_session(&session, account.id).await?;
-    let target = retour
-        .as_deref()
-        .and_then(safe_return_path)
-        .unwrap_or_else(|| "/mon-compte".into());
-    redirect(&target);
-    Ok(())
+    respond(
+        async move {
+            let state = app_state();
+            let account = service::sign_in(&state, &email, password).await?;
+            let session = auth::session().await?;
+            auth::start_session(&session, account.id).await?;
+            let target = retour
+                .as_deref()
+                .and_then(safe_return_path)
+                .unwrap_or_else(|| "/mon-compte".into());
+            redirect(&target);
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// « Se déconnecter »: ends the session on the server.
 #[server]
 pub async fn sign_out() -> Result<(), AppError> {
-    let session = auth::session().await?;
-    auth::end_session(&session).await?;
-    redirect("/?message=deconnecte");
-    Ok(())
+    respond(
+        async move {
+            let session = auth::session().await?;
+            auth::end_session(&session).await?;
+            redirect("/?message=deconnecte");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// « Créer un compte ». The answer is the same whether the address has an account.
@@ -73,45 +110,60 @@ pub async fn sign_up(
     password_confirmation: String,
     terms: Option<String>,
 ) -> Result<(), AppError> {
-    let state = app_state();
-    service::sign_up(
-        &state,
-        service::SignUp {
-            civilite: civilite.unwrap_or_default(),
-            last_name,
-            first_name,
-            email,
-            password,
-            password_confirmation,
-            terms: terms.is_some(),
-        },
+    respond(
+        async move {
+            let state = app_state();
+            service::sign_up(
+                &state,
+                service::SignUp {
+                    civilite: civilite.unwrap_or_default(),
+                    last_name,
+                    first_name,
+                    email,
+                    password,
+                    password_confirmation,
+                    terms: terms.is_some(),
+                },
+            )
+            .await?;
+            redirect("/inscription/verifiez-vos-courriels");
+            Ok(())
+        }
+        .await,
     )
-    .await?;
-    redirect("/inscription/verifiez-vos-courriels");
-    Ok(())
 }
 
 /// Sends the confirmation link again (signed-in, unconfirmed accounts).
 #[server]
 pub async fn resend_verification() -> Result<(), AppError> {
-    let account = auth::require_user().await?;
-    service::resend_verification(&app_state(), &account).await?;
-    redirect("/mon-compte?message=courriel-renvoye");
-    Ok(())
+    respond(
+        async move {
+            let account = auth::require_user().await?;
+            service::resend_verification(&app_state(), &account).await?;
+            redirect("/mon-compte?message=courriel-renvoye");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// « Mot de passe oublié ? » → « Soumettre ». Same answer whatever the address.
 #[server]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    service::request_reset(&app_state(), &email).await?;
-    redirect("/mot-de-passe-oublie/envoye");
-    Ok(())
+    respond(
+        async move {
+            service::request_reset(&app_state(), &email).await?;
+            redirect("/mot-de-passe-oublie/envoye");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Whether a reset link can still be used (the page shows the form or says it expired).
 #[server]
 pub async fn reset_link_valid(jeton: String) -> Result<bool, AppError> {
-    service::reset_token_valid(&app_state(), &jeton).await
+    respond(async move { service::reset_token_valid(&app_state(), &jeton).await }.await)
 }
 
 /// Sets the new password of a reset link, ends every other session and signs in.
@@ -121,42 +173,62 @@ pub async fn reset_password(
     password: String,
     password_confirmation: String,
 ) -> Result<(), AppError> {
-    let state = app_state();
-    let account =
-        service::reset_password(&state, &jeton, &password, &password_confirmation).await?;
-    let session = auth::session().await?;
-    auth::start_session(&session, account.id).await?;
-    redirect("/mon-compte?message=mot-de-passe-modifie");
-    Ok(())
+    respond(
+        async move {
+            let state = app_state();
+            let account =
+                service::reset_password(&state, &jeton, &password, &password_confirmation).await?;
+            let session = auth::session().await?;
+            auth::start_session(&session, account.id).await?;
+            redirect("/mon-compte?message=mot-de-passe-modifie");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Confirms an email address (after sign-up, or the new one of an email change).
 #[server]
 pub async fn confirm_email(jeton: String) -> Result<(), AppError> {
-    match service::confirm_email(&app_state(), &jeton).await? {
-        service::Confirmed::Verified => redirect("/adresse-confirmee"),
-        service::Confirmed::Changed => redirect("/adresse-confirmee?changement=1"),
-    }
-    Ok(())
+    respond(
+        async move {
+            match service::confirm_email(&app_state(), &jeton).await? {
+                service::Confirmed::Verified => redirect("/adresse-confirmee"),
+                service::Confirmed::Changed => redirect("/adresse-confirmee?changement=1"),
+            }
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// The strength of a password, for the meter under password fields (the same check the
 /// server enforces). The password is not stored or logged.
 #[server]
 pub async fn measure_password(password: String) -> Result<PasswordStrength, AppError> {
-    let known: Vec<String> = match auth::current_account().await? {
-        Some(a) => vec![a.email, a.first_name, a.last_name],
-        None => Vec::new(),
-    };
-    let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    Ok(crate::server::password_policy::strength(&password, &known))
+    respond(
+        async move {
+            let known: Vec<String> = match auth::current_account().await? {
+                Some(a) => vec![a.email, a.first_name, a.last_name],
+                None => Vec::new(),
+            };
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            Ok(crate::server::password_policy::strength(&password, &known))
+        }
+        .await,
+    )
 }
 
 /// « Mes données personnelles ».
 #[server]
 pub async fn get_personal_data() -> Result<PersonalData, AppError> {
-    let account = auth::require_user().await?;
-    service::personal_data(&app_state(), &account).await
+    respond(
+        async move {
+            let account = auth::require_user().await?;
+            service::personal_data(&app_state(), &account).await
+        }
+        .await,
+    )
 }
 
 #[cfg(feature = "ssr")]
@@ -168,22 +240,27 @@ fn saved(slug: &str) -> String {
 /// `first_name` or `phone`.
 #[server]
 pub async fn update_personal_field(field: String, value: Option<String>) -> Result<(), AppError> {
-    let account = auth::require_user().await?;
-    service::update_field(
-        &app_state(),
-        account,
-        &field,
-        value.as_deref().unwrap_or(""),
+    respond(
+        async move {
+            let account = auth::require_user().await?;
+            service::update_field(
+                &app_state(),
+                account,
+                &field,
+                value.as_deref().unwrap_or(""),
+            )
+            .await?;
+            let slug = match field.as_str() {
+                "civilite" => "civilite",
+                "last_name" => "nom",
+                "first_name" => "prenom",
+                _ => "telephone",
+            };
+            redirect(&saved(slug));
+            Ok(())
+        }
+        .await,
     )
-    .await?;
-    let slug = match field.as_str() {
-        "civilite" => "civilite",
-        "last_name" => "nom",
-        "first_name" => "prenom",
-        _ => "telephone",
-    };
-    redirect(&saved(slug));
-    Ok(())
 }
 
 #[server]
@@ -192,11 +269,22 @@ pub async fn update_birth_date(
     birth_month: String,
     birth_year: String,
 ) -> Result<(), AppError> {
-    let account = auth::require_user().await?;
-    service::update_birth_date(&app_state(), account, &birth_day, &birth_month, &birth_year)
-        .await?;
-    redirect(&saved("date-de-naissance"));
-    Ok(())
+    respond(
+        async move {
+            let account = auth::require_user().await?;
+            service::update_birth_date(
+                &app_state(),
+                account,
+                &birth_day,
+                &birth_month,
+                &birth_year,
+            )
+            .await?;
+            redirect(&saved("date-de-naissance"));
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[server]
@@ -205,10 +293,16 @@ pub async fn update_address(
     postal_code: String,
     commune: String,
 ) -> Result<(), AppError> {
-    let account = auth::require_user().await?;
-    service::update_address(&app_state(), account, &address_line, &postal_code, &commune).await?;
-    redirect(&saved("adresse"));
-    Ok(())
+    respond(
+        async move {
+            let account = auth::require_user().await?;
+            service::update_address(&app_state(), account, &address_line, &postal_code, &commune)
+                .await?;
+            redirect(&saved("adresse"));
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Sends a confirmation link to the new address and a notice to the current one.
@@ -217,10 +311,16 @@ pub async fn request_email_change(
     new_email: String,
     current_password: String,
 ) -> Result<(), AppError> {
-    let account = auth::require_user().await?;
-    service::request_email_change(&app_state(), account, &new_email, &current_password).await?;
-    redirect("/mon-compte/donnees-personnelles?message=email-envoye");
-    Ok(())
+    respond(
+        async move {
+            let account = auth::require_user().await?;
+            service::request_email_change(&app_state(), account, &new_email, &current_password)
+                .await?;
+            redirect("/mon-compte/donnees-personnelles?message=email-envoye");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Changes the password (the current one is asked) and ends the other sessions.
@@ -230,30 +330,40 @@ pub async fn change_password(
     password: String,
     password_confirmation: String,
 ) -> Result<(), AppError> {
-    let account = auth::require_user().await?;
-    let id = account.id;
-    service::change_password(
-        &app_state(),
-        account,
-        &current_password,
-        &password,
-        &password_confirmation,
+    respond(
+        async move {
+            let account = auth::require_user().await?;
+            let id = account.id;
+            service::change_password(
+                &app_state(),
+                account,
+                &current_password,
+                &password,
+                &password_confirmation,
+            )
+            .await?;
+            // This session goes on, under a new id.
+            let session = auth::session().await?;
+            auth::start_session(&session, id).await?;
+            redirect(&saved("mot-de-passe"));
+            Ok(())
+        }
+        .await,
     )
-    .await?;
-    // This session goes on, under a new id.
-    let session = auth::session().await?;
-    auth::start_session(&session, id).await?;
-    redirect(&saved("mot-de-passe"));
-    Ok(())
 }
 
 /// « Supprimer mon compte » (the password is asked).
 #[server]
 pub async fn delete_account(current_password: String) -> Result<(), AppError> {
-    let account = auth::require_user().await?;
-    service::delete_account(&app_state(), account, &current_password).await?;
-    let session = auth::session().await?;
-    auth::end_session(&session).await?;
-    redirect("/compte-supprime");
-    Ok(())
+    respond(
+        async move {
+            let account = auth::require_user().await?;
+            service::delete_account(&app_state(), account, &current_password).await?;
+            let session = auth::session().await?;
+            auth::end_session(&session).await?;
+            redirect("/compte-supprime");
+            Ok(())
+        }
+        .await,
+    )
 }

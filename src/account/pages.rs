@@ -1170,21 +1170,27 @@ fn PersonalDataView(data: PersonalData) -> impl IntoView {
 
 #[component]
 pub fn PersonalDataPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_personal_data());
+    // Read again after each change (the address then says what changed), not when an
+    // edit form opens.
+    let query = use_query_map();
+    let data = Resource::new(
+        move || query.with(|q| (q.get("modifie"), q.get("message"))),
+        |_| get_personal_data(),
+    );
     let title = "Mes données personnelles";
     view! {
         <Title text=title />
         <div class="container page">
             <Breadcrumb current=title />
             <h1>{title}</h1>
-            <Suspense fallback=Loading>
+            <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(data) => view! { <PersonalDataView data /> }.into_any(),
                         Err(error) => error_view(error),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </div>
     }
 }

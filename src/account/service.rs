@@ -94,7 +94,6 @@ fn reset_email(state: &AppState, token: &str) -> Template {
         &[
             "Vous avez demandé à réinitialiser le mot de passe de votre compte. Suivez le lien ci-dessous pour en choisir un nouveau. Ce lien est valable une heure et ne peut servir qu’une fois.",
             NOT_YOU,
-            "Nous ne vous demanderons jamais de nous fournir votre mot de passe.",
         ],
         Some((
             "Choisir un nouveau mot de passe",

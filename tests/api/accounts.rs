@@ -369,6 +369,7 @@ async fn sign_in_answers_the_same_for_known_and_unknown_emails() {
     };
     let first = normalise(&bodies[0]);
     assert!(bodies.iter().all(|b| normalise(b) == first), "{bodies:?}");
+    assert_eq!(bodies[0].0, 422, "a refused sign-in is not a server error");
     let e: AppError = serde_json::from_str(&bodies[0].1).expect("AppError");
     assert_eq!(
         e.field_message("email").as_deref(),
@@ -1019,6 +1020,7 @@ async fn every_account_function_refuses_a_caller_without_a_session() {
         ),
     ];
     for (name, response) in calls {
+        assert_eq!(response.status(), 401, "{name}");
         assert_eq!(error(response).await, AppError::Unauthenticated, "{name}");
     }
     // A forged or expired cookie is no better.
