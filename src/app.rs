@@ -10,13 +10,13 @@ use crate::account::api::get_current_user;
 use crate::account::pages::{
     AccountDeletedPage, AccountPage, ConfirmEmailPage, DeleteAccountPage, DocumentsPage,
     DossiersPage, DraftsPage, EmailConfirmedPage, ForgotPasswordPage, ForgotPasswordSentPage,
-    NewPasswordPage, PersonalDataPage, ProfilesPage, SignInPage, SignOutButton, SignUpPage,
-    SignUpSentPage,
+    NewPasswordPage, PersonalDataPage, SignInPage, SignOutButton, SignUpPage, SignUpSentPage,
 };
 
 use crate::branding::{DEPARTEMENT, PORTAL};
 use crate::demarches::pages::{CataloguePage, DemarchePage, HomePage};
 use crate::help::pages::{AccessibilityPage, HelpPage, LegalPage, TermsPage};
+use crate::profiles::pages::{CompositionPage, ProfileInfoPage, ProfilesPage};
 use crate::ui::NotFoundPage;
 
 /// The HTML document around the app (server side).
@@ -96,6 +96,12 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/mon-compte/profils") view=ProfilesPage ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/profils/:id") view=ProfileInfoPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/mon-compte/profils/:id/composition")
+                        view=CompositionPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/mon-compte/brouillons") view=DraftsPage ssr=SsrMode::Async />
                     <Route path=path!("/mon-compte/dossiers") view=DossiersPage ssr=SsrMode::Async />
                     <Route path=path!("/mon-compte/documents") view=DocumentsPage ssr=SsrMode::Async />

@@ -11,6 +11,7 @@ pub mod branding;
 pub mod demarches;
 pub mod error;
 pub mod help;
+pub mod profiles;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

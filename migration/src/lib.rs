@@ -7,6 +7,7 @@ mod m20261130_000002_create_account;
 mod m20261130_000003_create_session;
 mod m20261130_000004_create_outbox;
 mod m20261130_000005_account_security;
+mod m20261130_000006_profiles;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_create_session::Migration),
             Box::new(m20261130_000004_create_outbox::Migration),
             Box::new(m20261130_000005_account_security::Migration),
+            Box::new(m20261130_000006_profiles::Migration),
         ]
     }
 }

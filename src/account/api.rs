@@ -20,27 +20,7 @@ mod ssr {
         leptos_axum::redirect(path);
     }
 
-    /// Gives a failed call the HTTP status of its error (422, 401, 429…) instead of 500,
-    /// so that logs and monitoring count only real server errors.
-    pub fn respond<T>(
-        result: Result<T, crate::error::AppError>,
-    ) -> Result<T, crate::error::AppError> {
-        // A form sent without JavaScript is redirected back to its page: keep that 302.
-        let from_form = leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|p| {
-                p.headers
-                    .get(http::header::ACCEPT)
-                    .and_then(|v| v.to_str().ok())
-                    .map(|v| v.contains("text/html"))
-            })
-            .unwrap_or(false);
-        if let Err(e) = &result
-            && !from_form
-        {
-            crate::ui::set_status(e.status_code());
-        }
-        result
-    }
+    pub use crate::server::respond;
 }
 #[cfg(feature = "ssr")]
 use ssr::*;

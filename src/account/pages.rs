@@ -44,7 +44,7 @@ fn encode(value: &str) -> String {
 }
 
 /// The page of an error: signed-out visitors go to « Connexion » and come back after.
-fn error_view(error: AppError) -> AnyView {
+pub fn error_view(error: AppError) -> AnyView {
     match error {
         AppError::Unauthenticated => {
             let path = format!("/connexion?retour={}", encode(&here()));
@@ -70,6 +70,24 @@ fn flash(key: &str) -> Option<(&'static str, &'static str)> {
             "success",
             "Un courriel vous a été envoyé à la nouvelle adresse : suivez son lien pour confirmer le changement. Votre adresse actuelle reste valable d’ici là.",
         ),
+        "profil-cree" => (
+            "success",
+            "Le profil est créé : vous en êtes le gestionnaire.",
+        ),
+        "profil-rejoint" => (
+            "success",
+            "Vous avez rejoint le profil : ses gestionnaires en sont informés.",
+        ),
+        "profil-modifie" => ("success", "Les informations du profil ont été modifiées."),
+        "partage-revoque" => (
+            "success",
+            "Le partage est révoqué : sa clé ne fonctionne plus.",
+        ),
+        "composition-modifiee" => (
+            "success",
+            "La composition du profil a été modifiée ; la personne concernée est prévenue par courriel.",
+        ),
+        "profil-quitte" => ("success", "Vous avez quitté le profil."),
         _ => return None,
     })
 }
@@ -634,33 +652,6 @@ where
                 }}
             </Suspense>
         </div>
-    }
-}
-
-#[component]
-pub fn ProfilesPage() -> impl IntoView {
-    view! {
-        <AccountSubPage
-            title="Mes profils"
-            content=|user: CurrentUser| {
-                view! {
-                    <p>
-                        "Un profil est l’identité sous laquelle vous déposez une demande : vous-même, ou une collectivité, une association ou une entreprise que vous représentez."
-                    </p>
-                    <ul class="tile-grid" role="list">
-                        <li class="tile">
-                            <h2 class="tile-title">{user.display_name()}</h2>
-                            <p class="tile-summary">
-                                "Votre profil personnel : les demandes que vous faites pour vous-même."
-                            </p>
-                            <p class="tile-meta">
-                                <span class="badge">"Particulier"</span>
-                            </p>
-                        </li>
-                    </ul>
-                }
-            }
-        />
     }
 }
 

@@ -326,6 +326,14 @@ pub async fn sign_up(state: &AppState, form: SignUp) -> Result<(), AppError> {
                 .await;
                 match inserted {
                     Ok(row) => {
+                        // The personal profile comes with the account.
+                        if let Some(created) = account::Entity::find_by_id(row.last_insert_id)
+                            .one(&txn)
+                            .await?
+                        {
+                            crate::profiles::service::ensure_personal_profile(&txn, &created)
+                                .await?;
+                        }
                         let token =
                             tokens::issue(&txn, row.last_insert_id, Purpose::VerifyEmail, None)
                                 .await?;
@@ -921,6 +929,23 @@ pub async fn delete_account(
     row.update(&txn).await?;
     end_sessions_of(&txn, id).await?;
     tokens::revoke_all(&txn, id, None).await?;
+    // The person leaves the profiles they shared; their personal profile stays, with the
+    // dossiers filed under it.
+    {
+        use crate::server::entities::{profile, profile_member};
+        let personal: Vec<i32> = profile::Entity::find()
+            .filter(profile::Column::PersonalAccountId.eq(id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        profile_member::Entity::delete_many()
+            .filter(profile_member::Column::AccountId.eq(id))
+            .filter(profile_member::Column::ProfileId.is_not_in(personal))
+            .exec(&txn)
+            .await?;
+    }
     state
         .mailer
         .queue(&txn, &email, account_deleted_email())

@@ -140,3 +140,32 @@ pub async fn client_ip() -> IpAddr {
         Err(_) => IpAddr::from([0, 0, 0, 0]),
     }
 }
+
+/// The signed-in account and its membership of `profile_id`: the check every server
+/// function about a profile (and later its dossiers, drafts and documents) calls first.
+/// A profile the caller is not a member of does not exist for them (404).
+pub async fn require_member(
+    profile_id: i32,
+) -> Result<(account::Model, super::entities::profile_member::Model), AppError> {
+    use super::entities::profile_member;
+    let account = require_user().await?;
+    let member = profile_member::Entity::find()
+        .filter(profile_member::Column::ProfileId.eq(profile_id))
+        .filter(profile_member::Column::AccountId.eq(account.id))
+        .one(&app_state().db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok((account, member))
+}
+
+/// Like [`require_member`], for what only a profile's managers may do (403 otherwise).
+pub async fn require_manager(
+    profile_id: i32,
+) -> Result<(account::Model, super::entities::profile_member::Model), AppError> {
+    let (account, member) = require_member(profile_id).await?;
+    if member.role == crate::profiles::model::MemberRole::Manager.as_str() {
+        Ok((account, member))
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

@@ -75,6 +75,22 @@ pub const REAUTH: Limit = Limit {
     lock: Duration::from_secs(3600),
 };
 
+/// Wrong share keys typed by one account: 10 an hour.
+pub const JOIN_ACCOUNT: Limit = Limit {
+    name: "join-account",
+    max: 10,
+    window: Duration::from_secs(3600),
+    lock: Duration::from_secs(3600),
+};
+
+/// Wrong share keys typed from one IP address: 30 an hour.
+pub const JOIN_IP: Limit = Limit {
+    name: "join-ip",
+    max: 30,
+    window: Duration::from_secs(3600),
+    lock: Duration::from_secs(3600),
+};
+
 impl Limit {
     /// The key of this limit for a subject (an email, an IP address, an account id).
     pub fn key(&self, subject: &str) -> String {

@@ -18,18 +18,18 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::helpers::smtp::ReceivedMail;
 use crate::helpers::{Spawned, TestApp, spawn_app};
 
-const PASSWORD: &str = "cheval agrafe batterie correcte";
-const NEW_PASSWORD: &str = "Lune-Verte-Sous-La-Pluie-42";
+pub const PASSWORD: &str = "cheval agrafe batterie correcte";
+pub const NEW_PASSWORD: &str = "Lune-Verte-Sous-La-Pluie-42";
 
 /// A browser of its own: its session cookie, managed by hand so tests can read it.
-struct Browser<'a> {
+pub struct Browser<'a> {
     app: &'a TestApp,
     client: reqwest::Client,
     cookie: std::sync::Mutex<Option<String>>,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             client: reqwest::Client::builder()
@@ -40,11 +40,11 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn cookie(&self) -> Option<String> {
+    pub fn cookie(&self) -> Option<String> {
         self.cookie.lock().expect("lock").clone()
     }
 
-    fn set_cookie(&self, value: Option<String>) {
+    pub fn set_cookie(&self, value: Option<String>) {
         *self.cookie.lock().expect("lock") = value;
     }
 
@@ -59,7 +59,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn call<S: ServerFn>(&self, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn call<S: ServerFn>(&self, form: &[(&str, &str)]) -> reqwest::Response {
         let mut request = self
             .client
             .post(self.app.url(S::PATH))
@@ -73,7 +73,7 @@ impl<'a> Browser<'a> {
         response
     }
 
-    async fn get(&self, path: &str) -> reqwest::Response {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
         let mut request = self.client.get(self.app.url(path));
         if let Some(c) = self.cookie() {
             request = request.header("Cookie", format!("guichet_session={c}"));
@@ -83,19 +83,19 @@ impl<'a> Browser<'a> {
         response
     }
 
-    async fn who(&self) -> Option<CurrentUser> {
+    pub async fn who(&self) -> Option<CurrentUser> {
         let response = self.call::<GetCurrentUser>(&[]).await;
         assert!(response.status().is_success());
         response.json().await.expect("json")
     }
 
-    async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.call::<SignIn>(&[("email", email), ("password", password)])
             .await
     }
 }
 
-async fn ok(response: reqwest::Response) -> reqwest::Response {
+pub async fn ok(response: reqwest::Response) -> reqwest::Response {
     let status = response.status();
     if !status.is_success() {
         let body = response.text().await.unwrap_or_default();
@@ -104,7 +104,7 @@ async fn ok(response: reqwest::Response) -> reqwest::Response {
     response
 }
 
-async fn error(response: reqwest::Response) -> AppError {
+pub async fn error(response: reqwest::Response) -> AppError {
     let status = response.status();
     let body = response.text().await.expect("body");
     assert!(
@@ -114,7 +114,7 @@ async fn error(response: reqwest::Response) -> AppError {
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError ({e}): {body}"))
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub fn location(response: &reqwest::Response) -> String {
     response
         .headers()
         .get("location")
@@ -124,7 +124,7 @@ fn location(response: &reqwest::Response) -> String {
 }
 
 /// The `jeton` of the first link of an email.
-fn token_in(mail: &ReceivedMail) -> String {
+pub fn token_in(mail: &ReceivedMail) -> String {
     let text = mail.text();
     let start = text.find("jeton=").expect("a link with a token") + "jeton=".len();
     text[start..]
@@ -133,7 +133,7 @@ fn token_in(mail: &ReceivedMail) -> String {
         .collect()
 }
 
-async fn mails_to(app: &Spawned, to: &str, count: usize) -> Vec<ReceivedMail> {
+pub async fn mails_to(app: &Spawned, to: &str, count: usize) -> Vec<ReceivedMail> {
     let wanted = format!("<{to}>");
     crate::helpers::eventually(
         &format!("{count} email(s) to {to}"),
@@ -151,7 +151,7 @@ async fn mails_to(app: &Spawned, to: &str, count: usize) -> Vec<ReceivedMail> {
     .await
 }
 
-async fn sign_up(browser: &Browser<'_>, email: &str) -> reqwest::Response {
+pub async fn sign_up(browser: &Browser<'_>, email: &str) -> reqwest::Response {
     browser
         .call::<SignUp>(&[
             ("civilite", "Mme"),
@@ -166,7 +166,7 @@ async fn sign_up(browser: &Browser<'_>, email: &str) -> reqwest::Response {
 }
 
 /// Signs up and confirms the address: a verified account.
-async fn verified_account(app: &Spawned, email: &str) {
+pub async fn verified_account(app: &Spawned, email: &str) {
     let browser = Browser::new(app);
     ok(sign_up(&browser, email).await).await;
     let mails = mails_to(app, email, 1).await;

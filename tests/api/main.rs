@@ -8,5 +8,6 @@ mod cli;
 mod health;
 mod mail_queue;
 mod pages;
+mod profiles;
 mod security;
 mod sessions;
