@@ -70,11 +70,11 @@ pub async fn create_profile(
 
 /// « Rejoindre un profil existant » → « Envoyer ».
 #[server]
-pub async fn join_profile(key: String, function: String) -> Result<(), AppError> {
+pub async fn join_profile(key: String, join_function: String) -> Result<(), AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            let id = service::join(&app_state(), &account, &key, &function).await?;
+            let id = service::join(&app_state(), &account, &key, &join_function).await?;
             leptos_axum::redirect(&format!("{}?message=profil-rejoint", composition_path(id)));
             Ok(())
         }

@@ -20,6 +20,9 @@ fn Crumbs(#[prop(optional)] profile: Option<(i32, String)>, current: String) -> 
         <nav aria-label="Fil d’Ariane" class="breadcrumb">
             <ol>
                 <li>
+                    <a href="/">"Accueil"</a>
+                </li>
+                <li>
                     <a href="/mon-compte">"Mon compte"</a>
                 </li>
                 {profile
@@ -148,7 +151,7 @@ fn JoinProfileForm() -> impl IntoView {
                 />
                 <TextField
                     label="Votre fonction"
-                    name="function"
+                    name="join_function"
                     hint="Par exemple Secrétaire de mairie, Trésorière"
                     autocomplete="organization-title"
                     error
@@ -581,7 +584,7 @@ fn CompositionView(composition: Composition, new_share: Option<NewShare>) -> imp
                                     <thead>
                                         <tr>
                                             <th scope="col">"Créé par"</th>
-                                            <th scope="col">"Le"</th>
+                                            <th scope="col">"Créé le"</th>
                                             <th scope="col">"Expire le"</th>
                                             <th scope="col">"État"</th>
                                             <th scope="col">"Actions"</th>

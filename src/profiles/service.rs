@@ -287,11 +287,11 @@ fn invalid(errors: Vec<FieldError>, kept: Vec<(&'static str, String)>) -> AppErr
     AppError::invalid(errors, &pairs)
 }
 
-fn check_function(function: &str, errors: &mut Vec<FieldError>) -> String {
+fn check_function(function: &str, name: &str, errors: &mut Vec<FieldError>) -> String {
     let f = function.split_whitespace().collect::<Vec<_>>().join(" ");
     if f.is_empty() {
         errors.push(field(
-            "function",
+            name,
             "Indiquez votre fonction, par exemple Maire, Trésorière ou Secrétaire.",
         ));
     } else if f.chars().count() > 100 {
@@ -312,7 +312,7 @@ pub async fn create(
 ) -> Result<i32, AppError> {
     let mut errors = Vec::new();
     let checked = check_profile(&form, &mut errors);
-    let function = check_function(function, &mut errors);
+    let function = check_function(function, "function", &mut errors);
     let mut keep = kept(&form);
     keep.push(("function", function.clone()));
     let Some(p) = checked.filter(|_| errors.is_empty()) else {
@@ -597,8 +597,8 @@ pub async fn join(
     function: &str,
 ) -> Result<i32, AppError> {
     let mut errors = Vec::new();
-    let function = check_function(function, &mut errors);
-    let keep = [("key", typed_key), ("function", function.as_str())];
+    let function = check_function(function, "join_function", &mut errors);
+    let keep = [("key", typed_key), ("join_function", function.as_str())];
     let subject = account.id.to_string();
     let ip = auth::client_ip().await.to_string();
     limits::check(&state.db, limits::JOIN_ACCOUNT, &subject).await?;

@@ -160,15 +160,15 @@ async fn a_key_lets_one_person_join_once_and_the_managers_are_told() {
 
     let e = error(
         bruno
-            .call::<JoinProfile>(&[("key", &key), ("function", "")])
+            .call::<JoinProfile>(&[("key", &key), ("join_function", "")])
             .await,
     )
     .await;
-    assert!(e.field_message("function").is_some());
+    assert!(e.field_message("join_function").is_some());
     // Typed in lower case with spaces: still the key.
     let typed = key.to_lowercase().replace('-', " ");
     let response = ok(bruno
-        .call::<JoinProfile>(&[("key", &typed), ("function", "Secrétaire de mairie")])
+        .call::<JoinProfile>(&[("key", &typed), ("join_function", "Secrétaire de mairie")])
         .await)
     .await;
     assert_eq!(
@@ -214,7 +214,7 @@ async fn a_key_lets_one_person_join_once_and_the_managers_are_told() {
     // Single use.
     let e = error(
         chloe
-            .call::<JoinProfile>(&[("key", &key), ("function", "Adjointe")])
+            .call::<JoinProfile>(&[("key", &key), ("join_function", "Adjointe")])
             .await,
     )
     .await;
@@ -252,7 +252,7 @@ async fn keys_expire_can_be_revoked_and_cannot_be_guessed() {
         .expect("age the key");
     let e = error(
         bruno
-            .call::<JoinProfile>(&[("key", &expired), ("function", "Adjoint")])
+            .call::<JoinProfile>(&[("key", &expired), ("join_function", "Adjoint")])
             .await,
     )
     .await;
@@ -278,7 +278,7 @@ async fn keys_expire_can_be_revoked_and_cannot_be_guessed() {
     .await;
     let e = error(
         bruno
-            .call::<JoinProfile>(&[("key", &revoked), ("function", "Adjoint")])
+            .call::<JoinProfile>(&[("key", &revoked), ("join_function", "Adjoint")])
             .await,
     )
     .await;
@@ -303,7 +303,7 @@ async fn keys_expire_can_be_revoked_and_cannot_be_guessed() {
             bruno
                 .call::<JoinProfile>(&[
                     ("key", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG"),
-                    ("function", "Adjoint"),
+                    ("join_function", "Adjoint"),
                 ])
                 .await,
         )
@@ -323,7 +323,7 @@ async fn keys_expire_can_be_revoked_and_cannot_be_guessed() {
     let good = new_key(&anne, id).await;
     let e = error(
         bruno
-            .call::<JoinProfile>(&[("key", &good), ("function", "Adjoint")])
+            .call::<JoinProfile>(&[("key", &good), ("join_function", "Adjoint")])
             .await,
     )
     .await;
@@ -340,7 +340,7 @@ async fn nobody_reaches_a_profile_they_are_not_a_member_of() {
     let pid = id.to_string();
     let key = new_key(&anne, id).await;
     ok(bruno
-        .call::<JoinProfile>(&[("key", &key), ("function", "Secrétaire")])
+        .call::<JoinProfile>(&[("key", &key), ("join_function", "Secrétaire")])
         .await)
     .await;
     let c = composition(&anne, id).await;
@@ -428,7 +428,7 @@ async fn nobody_reaches_a_profile_they_are_not_a_member_of() {
         anonymous.call::<MyProfiles>(&[]).await,
         anonymous.call::<GetProfile>(&[("profile_id", &pid)]).await,
         anonymous
-            .call::<JoinProfile>(&[("key", &key), ("function", "x")])
+            .call::<JoinProfile>(&[("key", &key), ("join_function", "x")])
             .await,
     ] {
         assert_eq!(error(response).await, AppError::Unauthenticated);
@@ -513,7 +513,7 @@ async fn managers_change_the_composition_and_each_change_is_emailed() {
     let pid = id.to_string();
     let key = new_key(&anne, id).await;
     ok(bruno
-        .call::<JoinProfile>(&[("key", &key), ("function", "Secrétaire")])
+        .call::<JoinProfile>(&[("key", &key), ("join_function", "Secrétaire")])
         .await)
     .await;
     let c = composition(&anne, id).await;
