@@ -89,6 +89,42 @@ pub async fn ensure_personal_profile<C: ConnectionTrait>(
     Ok(inserted.last_insert_id)
 }
 
+/// A collectivité profile for the demo data, managed by `account`.
+pub async fn seed_profile<C: ConnectionTrait>(
+    conn: &C,
+    account: &account::Model,
+    name: &str,
+    siret: &str,
+    (line, postal_code, commune): (&str, &str, &str),
+    function: &str,
+) -> Result<i32, AppError> {
+    let now = now();
+    let inserted = profile::Entity::insert(profile::ActiveModel {
+        kind: Set(ProfileKind::Collectivite.as_str().into()),
+        name: Set(name.into()),
+        siret: Set(Some(siret.into())),
+        address_line: Set(Some(line.into())),
+        postal_code: Set(Some(postal_code.into())),
+        commune: Set(Some(commune.into())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    profile_member::Entity::insert(profile_member::ActiveModel {
+        profile_id: Set(inserted.last_insert_id),
+        account_id: Set(account.id),
+        role: Set(MemberRole::Manager.as_str().into()),
+        function: Set(function.into()),
+        joined_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(inserted.last_insert_id)
+}
+
 async fn record<C: ConnectionTrait>(
     conn: &C,
     profile_id: i32,

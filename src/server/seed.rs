@@ -107,8 +107,9 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<(), AppError> {
         .exec(db)
         .await?;
     }
+    let mut first_citizen = None;
     for (email, pass, role, civilite, first, last) in DEMO_ACCOUNTS {
-        account::Entity::insert(account::ActiveModel {
+        let inserted = account::Entity::insert(account::ActiveModel {
             id: NotSet,
             email: Set((*email).into()),
             password_hash: Set(password::hash((*pass).into()).await?),
@@ -123,6 +124,27 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<(), AppError> {
             ..Default::default()
         })
         .exec(db)
+        .await?;
+        if let Some(created) = account::Entity::find_by_id(inserted.last_insert_id)
+            .one(db)
+            .await?
+        {
+            crate::profiles::service::ensure_personal_profile(db, &created).await?;
+            if *role == Role::Citizen && first_citizen.is_none() {
+                first_citizen = Some(created);
+            }
+        }
+    }
+    // The citizen also works for a commune: a shared profile to look at.
+    if let Some(citizen) = first_citizen {
+        crate::profiles::service::seed_profile(
+            db,
+            &citizen,
+            "Commune de Valbourg",
+            "21350238800019",
+            ("1 place de la Mairie", "00100", "Valbourg"),
+            "Secrétaire de mairie",
+        )
         .await?;
     }
     log_demo_accounts();

@@ -126,6 +126,44 @@ async fn a_profile_is_created_with_its_creator_as_manager() {
     .expect("json");
     assert_eq!(detail.siret, SIRET);
 
+    // A manager edits « Informations »; a bad SIRET keeps what was typed.
+    let pid = id.to_string();
+    let e = error(
+        anne.call::<UpdateProfile>(&[
+            ("profile_id", &pid),
+            ("name", "Commune de Saint-Exemple-sur-Mer"),
+            ("siret", "123"),
+            ("address_line", "2 place de la Mairie"),
+            ("postal_code", "00100"),
+            ("commune", "Saint-Exemple"),
+        ])
+        .await,
+    )
+    .await;
+    assert!(e.field_message("siret").is_some());
+    assert_eq!(
+        e.kept_value("name").as_deref(),
+        Some("Commune de Saint-Exemple-sur-Mer")
+    );
+    ok(anne
+        .call::<UpdateProfile>(&[
+            ("profile_id", &pid),
+            ("name", "Commune de Saint-Exemple-sur-Mer"),
+            ("siret", SIRET),
+            ("address_line", "2 place de la Mairie"),
+            ("postal_code", "00100"),
+            ("commune", "Saint-Exemple"),
+        ])
+        .await)
+    .await;
+    let detail: ProfileDetail = ok(anne.call::<GetProfile>(&[("profile_id", &pid)]).await)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(detail.name, "Commune de Saint-Exemple-sur-Mer");
+    assert_eq!(detail.address_line, "2 place de la Mairie");
+
     // A personal profile cannot be shared.
     let personal = cards[0].id.to_string();
     let e = error(anne.call::<AddShare>(&[("profile_id", &personal)]).await).await;
