@@ -117,7 +117,11 @@ pub fn App() -> impl IntoView {
 fn Header() -> impl IntoView {
     // Read again at each navigation: signing in or out changes it.
     let location = use_location();
-    let user = Resource::new(move || location.pathname.get(), |_| get_current_user());
+    // The query too: it changes after the person edits their name (`?modifie=prenom`).
+    let user = Resource::new(
+        move || (location.pathname.get(), location.search.get()),
+        |_| get_current_user(),
+    );
     let signed_in = move || user.get().and_then(|r| r.ok()).flatten();
     view! {
         <header class="site-header">

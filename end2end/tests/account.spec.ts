@@ -236,6 +236,14 @@ test.describe('compte', () => {
     await field.fill('');
     await field.pressSequentially(PASSWORD, { delay: 5 });
     await expect(page.getByText(/Robustesse : (Correct|Robuste)\./)).toBeVisible();
+    // « Afficher » shows what was typed, and says so to screen readers.
+    const show = page.getByRole('button', { name: 'Afficher le champ Mot de passe', exact: true });
+    await expect(show).toHaveAttribute('aria-pressed', 'false');
+    await show.click();
+    await expect(show).toHaveAttribute('aria-pressed', 'true');
+    await expect(field).toHaveAttribute('type', 'text');
+    await show.click();
+    await expect(field).toHaveAttribute('type', 'password');
     await checkA11y(page);
   });
 

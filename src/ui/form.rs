@@ -197,6 +197,10 @@ pub fn PasswordField(
             std::time::Duration::from_millis(300),
         );
     };
+    // « Afficher » exists only once the client runs (it needs JavaScript to work).
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let shown = RwSignal::new(false);
     let has_hint = hint.is_some() || advice;
     let hint_id = format!("{id}-aide");
     let error_id = format!("{id}-erreur");
@@ -218,16 +222,31 @@ pub fn PasswordField(
                     }
                 })}
             <FieldMessage id=error_id message />
-            <input
-                id=id.clone()
-                name=name
-                type="password"
-                autocomplete=autocomplete
-                spellcheck="false"
-                aria-describedby=describe
-                aria-invalid=move || message.get().is_some().then_some("true")
-                on:input=on_input
-            />
+            <div class="password-input">
+                <input
+                    id=id.clone()
+                    name=name
+                    type=move || if shown.get() { "text" } else { "password" }
+                    autocomplete=autocomplete
+                    spellcheck="false"
+                    autocapitalize="off"
+                    aria-describedby=describe
+                    aria-invalid=move || message.get().is_some().then_some("true")
+                    on:input=on_input
+                />
+                <Show when=move || hydrated.get()>
+                    <button
+                        type="button"
+                        class="button button-secondary password-toggle"
+                        aria-controls=id.clone()
+                        aria-pressed=move || shown.get().to_string()
+                        on:click=move |_| shown.update(|s| *s = !*s)
+                    >
+                        "Afficher"
+                        <span class="visually-hidden">{format!(" le champ {label}")}</span>
+                    </button>
+                </Show>
+            </div>
             {meter
                 .then(|| {
                     view! {
