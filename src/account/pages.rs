@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::ui::form::{
     CheckboxField, ErrorSummary, Notice, PasswordField, RadioGroup, TextField, form_error,
 };
-use crate::ui::{ErrorPage, Loading};
+use crate::ui::{Breadcrumb, ErrorPage, Loading};
 
 /// The address of the current page with its query, to come back to after sign-in.
 fn here() -> String {
@@ -106,25 +106,6 @@ pub fn FlashMessage() -> impl IntoView {
                 }
             })
         })
-    }
-}
-
-#[component]
-fn Breadcrumb(current: &'static str) -> impl IntoView {
-    view! {
-        <nav aria-label="Fil d’Ariane" class="breadcrumb">
-            <ol>
-                <li>
-                    <a href="/">"Accueil"</a>
-                </li>
-                <li>
-                    <a href="/mon-compte">"Mon compte"</a>
-                </li>
-                <li>
-                    <span aria-current="page">{current}</span>
-                </li>
-            </ol>
-        </nav>
     }
 }
 
@@ -632,7 +613,7 @@ where
     view! {
         <Title text=title />
         <div class="container page">
-            <Breadcrumb current=title />
+            <Breadcrumb trail=vec![("/mon-compte", "Mon compte")] current=title />
             <Suspense fallback=Loading>
                 {move || {
                     let content = content.clone();
@@ -1172,7 +1153,7 @@ pub fn PersonalDataPage() -> impl IntoView {
     view! {
         <Title text=title />
         <div class="container page">
-            <Breadcrumb current=title />
+            <Breadcrumb trail=vec![("/mon-compte", "Mon compte")] current=title />
             <h1>{title}</h1>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {

@@ -9,7 +9,7 @@ use super::model::DemarcheCard;
 use crate::account::api::get_current_user;
 use crate::account::pages::{FlashMessage, SignInForm, SignUpInvitation};
 use crate::error::AppError;
-use crate::ui::{ErrorPage, Loading};
+use crate::ui::{Breadcrumb, ErrorPage, Loading};
 
 /// A démarche as a tile: its title is the link.
 #[component]
@@ -145,17 +145,10 @@ pub fn DemarchePage() -> impl IntoView {
                         view! {
                             <Title text=d.title.clone() />
                             <div class="container page">
-                                <nav aria-label="Fil d’Ariane" class="breadcrumb">
-                                    <ol>
-                                        <li>
-                                            <a href="/">"Accueil"</a>
-                                        </li>
-                                        <li>
-                                            <a href="/demarches">"Toutes les démarches"</a>
-                                        </li>
-                                        <li aria-current="page">{d.title.clone()}</li>
-                                    </ol>
-                                </nav>
+                                <Breadcrumb
+                                    trail=vec![("/demarches", "Toutes les démarches")]
+                                    current=d.title.clone()
+                                />
                                 <h1>{d.title}</h1>
                                 <p class="lead">{d.summary}</p>
                                 <p>

@@ -11,36 +11,8 @@ use super::api::{
 };
 use super::model::{Composition, MemberRole, NewShare, ProfileCard, ProfileDetail, ProfileKind};
 use crate::account::pages::{FlashMessage, error_view};
-use crate::ui::Loading;
 use crate::ui::form::{ErrorSummary, RadioGroup, TextField, form_error};
-
-#[component]
-fn Crumbs(#[prop(optional)] profile: Option<(i32, String)>, current: String) -> impl IntoView {
-    view! {
-        <nav aria-label="Fil d’Ariane" class="breadcrumb">
-            <ol>
-                <li>
-                    <a href="/">"Accueil"</a>
-                </li>
-                <li>
-                    <a href="/mon-compte">"Mon compte"</a>
-                </li>
-                {profile
-                    .is_some()
-                    .then(|| {
-                        view! {
-                            <li>
-                                <a href="/mon-compte/profils">"Mes profils"</a>
-                            </li>
-                        }
-                    })}
-                <li>
-                    <span aria-current="page">{current}</span>
-                </li>
-            </ol>
-        </nav>
-    }
-}
+use crate::ui::{Breadcrumb, Loading};
 
 #[component]
 fn ProfileTile(card: ProfileCard) -> impl IntoView {
@@ -175,7 +147,7 @@ pub fn ProfilesPage() -> impl IntoView {
     view! {
         <Title text="Mes profils" />
         <div class="container page">
-            <Crumbs current="Mes profils".into() />
+            <Breadcrumb trail=vec![("/mon-compte", "Mon compte")] current="Mes profils" />
             <h1>"Mes profils"</h1>
             <FlashMessage />
             <p>
@@ -270,7 +242,10 @@ fn Tabs(id: i32, current: &'static str) -> impl IntoView {
 fn ProfileHeader(detail: ProfileDetail, current: &'static str) -> impl IntoView {
     view! {
         <Title text=format!("{} – {current}", detail.name) />
-        <Crumbs profile=(detail.id, detail.name.clone()) current=detail.name.clone() />
+        <Breadcrumb
+            trail=vec![("/mon-compte", "Mon compte"), ("/mon-compte/profils", "Mes profils")]
+            current=detail.name.clone()
+        />
         <h1>{detail.name.clone()}</h1>
         <p class="lead">
             <span class="badge">{detail.kind.label()}</span>

@@ -77,3 +77,34 @@ pub fn NotFoundPage() -> impl IntoView {
         </div>
     }
 }
+
+/// « Fil d’Ariane »: `trail` is the (address, label) of each page above this one,
+/// from the home page down; `current` is this page.
+#[component]
+pub fn Breadcrumb(
+    trail: Vec<(&'static str, &'static str)>,
+    #[prop(into)] current: String,
+) -> impl IntoView {
+    view! {
+        <nav aria-label="Fil d’Ariane" class="breadcrumb">
+            <ol>
+                <li>
+                    <a href="/">"Accueil"</a>
+                </li>
+                {trail
+                    .into_iter()
+                    .map(|(href, label)| {
+                        view! {
+                            <li>
+                                <a href=href>{label}</a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+                <li>
+                    <span aria-current="page">{current}</span>
+                </li>
+            </ol>
+        </nav>
+    }
+}
