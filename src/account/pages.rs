@@ -14,7 +14,8 @@ use super::api::{
 use super::model::{Civilite, CurrentUser, PersonalData, PersonalField, format_date_fr};
 use crate::error::AppError;
 use crate::ui::form::{
-    CheckboxField, ErrorSummary, Notice, PasswordField, RadioGroup, TextField, form_error,
+    CheckboxField, ErrorSummary, Notice, PasswordField, RadioGroup, SubmitButton, TextField,
+    form_error,
 };
 use crate::ui::{Breadcrumb, ErrorPage, Loading};
 
@@ -129,11 +130,7 @@ pub fn SignInForm(#[prop(optional, into)] retour: Option<String>) -> impl IntoVi
                 error
             />
             <PasswordField label="Mot de passe" name="password" error advice=true />
-            <div class="button-group">
-                <button type="submit" class="button">
-                    "Connecter"
-                </button>
-            </div>
+            <SubmitButton label="Connecter" />
             <p>
                 <a href="/mot-de-passe-oublie">"Mot de passe oublié ?"</a>
             </p>
@@ -245,11 +242,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <p class="hint">
                     <a href="/conditions-utilisation">"Lire les conditions d’utilisation"</a>
                 </p>
-                <div class="button-group">
-                    <button type="submit" class="button">
-                        "Créer mon compte"
-                    </button>
-                </div>
+                <SubmitButton label="Créer mon compte" />
             </ActionForm>
         </div>
     }
@@ -306,11 +299,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                     autocomplete="email"
                     error
                 />
-                <div class="button-group">
-                    <button type="submit" class="button">
-                        "Soumettre"
-                    </button>
-                </div>
+                <SubmitButton label="Soumettre" />
             </ActionForm>
         </div>
     }
@@ -422,11 +411,7 @@ pub fn NewPasswordPage() -> impl IntoView {
                                                 autocomplete="new-password"
                                                 error
                                             />
-                                            <div class="button-group">
-                                                <button type="submit" class="button">
-                                                    "Enregistrer le mot de passe"
-                                                </button>
-                                            </div>
+                                            <SubmitButton label="Enregistrer le mot de passe" />
                                         </ActionForm>
                                     </Show>
                                 }
@@ -463,11 +448,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                 <ActionForm action attr:class="form">
                     <ErrorSummary error />
                     <input type="hidden" name="jeton" value=jeton.get_value() />
-                    <div class="button-group">
-                        <button type="submit" class="button">
-                            "Confirmer mon adresse"
-                        </button>
-                    </div>
+                    <SubmitButton label="Confirmer mon adresse" />
                 </ActionForm>
             </Show>
         </div>
@@ -636,24 +617,46 @@ where
     }
 }
 
+/// A tile page whose content later issues deliver: its real empty state, what will
+/// appear there, and (`catalogue`) a way to start a démarche.
+#[component]
+fn EmptyTilePage(
+    title: &'static str,
+    empty: &'static str,
+    explanation: &'static str,
+    #[prop(optional)] catalogue: bool,
+) -> impl IntoView {
+    view! {
+        <AccountSubPage
+            title
+            content=move |_| {
+                view! {
+                    <p class="empty-state">{empty}</p>
+                    <p>{explanation}</p>
+                    {catalogue
+                        .then(|| {
+                            view! {
+                                <p>
+                                    <a class="button" href="/demarches">
+                                        "Toutes les démarches"
+                                    </a>
+                                </p>
+                            }
+                        })}
+                }
+            }
+        />
+    }
+}
+
 #[component]
 pub fn DraftsPage() -> impl IntoView {
     view! {
-        <AccountSubPage
+        <EmptyTilePage
             title="Mes brouillons"
-            content=|_| {
-                view! {
-                    <p class="empty-state">"Vous n’avez aucun brouillon."</p>
-                    <p>
-                        "Une demande commencée et pas encore transmise est enregistrée ici comme brouillon : vous pourrez la modifier, la compléter puis la transmettre aux services instructeurs."
-                    </p>
-                    <p>
-                        <a class="button" href="/demarches">
-                            "Toutes les démarches"
-                        </a>
-                    </p>
-                }
-            }
+            empty="Vous n’avez aucun brouillon."
+            explanation="Une demande commencée et pas encore transmise est enregistrée ici comme brouillon : vous pourrez la modifier, la compléter puis la transmettre aux services instructeurs."
+            catalogue=true
         />
     }
 }
@@ -661,21 +664,11 @@ pub fn DraftsPage() -> impl IntoView {
 #[component]
 pub fn DossiersPage() -> impl IntoView {
     view! {
-        <AccountSubPage
+        <EmptyTilePage
             title="Mes dossiers"
-            content=|_| {
-                view! {
-                    <p class="empty-state">"Vous n’avez déposé aucun dossier."</p>
-                    <p>
-                        "Chaque demande que vous transmettez apparaît ici avec son statut et son avancement ; vous pourrez aussi en télécharger une copie."
-                    </p>
-                    <p>
-                        <a class="button" href="/demarches">
-                            "Toutes les démarches"
-                        </a>
-                    </p>
-                }
-            }
+            empty="Vous n’avez déposé aucun dossier."
+            explanation="Chaque demande que vous transmettez apparaît ici avec son statut et son avancement ; vous pourrez aussi en télécharger une copie."
+            catalogue=true
         />
     }
 }
@@ -683,16 +676,10 @@ pub fn DossiersPage() -> impl IntoView {
 #[component]
 pub fn DocumentsPage() -> impl IntoView {
     view! {
-        <AccountSubPage
+        <EmptyTilePage
             title="Mes documents reçus"
-            content=|_| {
-                view! {
-                    <p class="empty-state">"Vous n’avez reçu aucun document."</p>
-                    <p>
-                        "Les documents que le Département vous adresse au sujet de vos demandes (décisions, notifications, attestations) apparaîtront ici."
-                    </p>
-                }
-            }
+            empty="Vous n’avez reçu aucun document."
+            explanation="Les documents que le Département vous adresse au sujet de vos demandes (décisions, notifications, attestations) apparaîtront ici."
         />
     }
 }

@@ -11,7 +11,7 @@ use super::api::{
 };
 use super::model::{Composition, MemberRole, NewShare, ProfileCard, ProfileDetail, ProfileKind};
 use crate::account::pages::{FlashMessage, error_view};
-use crate::ui::form::{ErrorSummary, RadioGroup, TextField, form_error};
+use crate::ui::form::{ErrorSummary, RadioGroup, SubmitButton, TextField, form_error};
 use crate::ui::{Breadcrumb, Loading};
 
 #[component]
@@ -91,11 +91,7 @@ fn CreateProfileForm() -> impl IntoView {
                     autocomplete="organization-title"
                     error
                 />
-                <div class="button-group">
-                    <button type="submit" class="button">
-                        "Ajouter le profil"
-                    </button>
-                </div>
+                <SubmitButton label="Ajouter le profil" />
             </ActionForm>
         </section>
     }
@@ -128,11 +124,7 @@ fn JoinProfileForm() -> impl IntoView {
                     autocomplete="organization-title"
                     error
                 />
-                <div class="button-group">
-                    <button type="submit" class="button">
-                        "Envoyer"
-                    </button>
-                </div>
+                <SubmitButton label="Envoyer" />
             </ActionForm>
         </section>
     }

@@ -368,3 +368,15 @@ pub fn Notice(
         </div>
     }
 }
+
+/// The form's main button, alone in its button group.
+#[component]
+pub fn SubmitButton(label: &'static str) -> impl IntoView {
+    view! {
+        <div class="button-group">
+            <button type="submit" class="button">
+                {label}
+            </button>
+        </div>
+    }
+}
