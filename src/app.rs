@@ -9,12 +9,15 @@ use leptos_router::{SsrMode, path};
 use crate::account::api::get_current_user;
 use crate::account::pages::{
     AccountDeletedPage, AccountPage, ConfirmEmailPage, DeleteAccountPage, DocumentsPage,
-    DossiersPage, DraftsPage, EmailConfirmedPage, ForgotPasswordPage, ForgotPasswordSentPage,
-    NewPasswordPage, PersonalDataPage, SignInPage, SignOutButton, SignUpPage, SignUpSentPage,
+    EmailConfirmedPage, ForgotPasswordPage, ForgotPasswordSentPage, NewPasswordPage,
+    PersonalDataPage, SignInPage, SignOutButton, SignUpPage, SignUpSentPage,
 };
 
 use crate::branding::{DEPARTEMENT, PORTAL};
 use crate::demarches::pages::{CataloguePage, DemarchePage, HomePage};
+use crate::dossiers::pages::{
+    DeleteDraftPage, DossierPage, DossiersPage, DraftsPage, FillFormPage, ReviewFormPage, StartPage,
+};
 use crate::help::pages::{AccessibilityPage, HelpPage, LegalPage, TermsPage};
 use crate::profiles::pages::{CompositionPage, ProfileInfoPage, ProfilesPage};
 use crate::ui::NotFoundPage;
@@ -103,7 +106,16 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/mon-compte/brouillons") view=DraftsPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/mon-compte/brouillons/:id/supprimer")
+                        view=DeleteDraftPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/mon-compte/dossiers") view=DossiersPage ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/dossiers/:id") view=DossierPage ssr=SsrMode::Async />
+                    <Route path=path!("/demarches/:slug/commencer") view=StartPage ssr=SsrMode::Async />
+                    <Route path=path!("/dossiers/:id/etape/:page") view=FillFormPage ssr=SsrMode::Async />
+                    <Route path=path!("/dossiers/:id/verification") view=ReviewFormPage ssr=SsrMode::Async />
                     <Route path=path!("/mon-compte/documents") view=DocumentsPage ssr=SsrMode::Async />
                     <Route path=path!("/mon-compte/supprimer") view=DeleteAccountPage ssr=SsrMode::Async />
                 </Routes>

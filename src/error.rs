@@ -36,6 +36,12 @@ pub enum AppError {
         errors: Vec<FieldError>,
         kept: Vec<(String, String)>,
     },
+    /// The dossier is transmitted: the citizen can no longer change it (unless the
+    /// instructors ask for compléments).
+    #[error(
+        "Ce dossier a été transmis : vous ne pouvez plus le modifier. Vous pouvez le consulter dans « Mes dossiers »."
+    )]
+    NotEditable,
     /// A link from an email that is expired, already used or unknown.
     #[error("Ce lien n’est plus valide : il a expiré ou a déjà été utilisé.")]
     InvalidLink,
@@ -107,6 +113,7 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Unauthenticated => 401,
             AppError::Forbidden | AppError::EmailNotVerified => 403,
+            AppError::NotEditable => 409,
             AppError::Validation(_) | AppError::Invalid { .. } => 422,
             AppError::InvalidLink => 410,
             AppError::RateLimited { .. } => 429,
@@ -149,6 +156,12 @@ mod ssr {
         /// message for the user.
         pub fn internal(context: &str, error: &(dyn Error + 'static)) -> Self {
             tracing::error!(error.chain = %cause_chain(error), "{context}");
+            AppError::Internal
+        }
+
+        /// Logs an unexpected condition that has no error value.
+        pub fn internal_msg(context: &str) -> Self {
+            tracing::error!("{context}");
             AppError::Internal
         }
     }

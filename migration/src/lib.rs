@@ -8,6 +8,7 @@ mod m20261130_000003_create_session;
 mod m20261130_000004_create_outbox;
 mod m20261130_000005_account_security;
 mod m20261130_000006_profiles;
+mod m20261130_000007_dossiers;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_create_outbox::Migration),
             Box::new(m20261130_000005_account_security::Migration),
             Box::new(m20261130_000006_profiles::Migration),
+            Box::new(m20261130_000007_dossiers::Migration),
         ]
     }
 }

@@ -59,6 +59,20 @@ pub fn error_view(error: AppError) -> AnyView {
 fn flash(key: &str) -> Option<(&'static str, &'static str)> {
     Some(match key {
         "deconnecte" => ("success", "Vous êtes déconnecté. À bientôt !"),
+        "brouillon-enregistre" => (
+            "success",
+            "Votre brouillon est enregistré. Vous pourrez le reprendre à tout moment depuis « Mes brouillons ».",
+        ),
+        "fichier-retire" => ("success", "Le fichier a été retiré."),
+        "dossier-transmis" => (
+            "success",
+            "Votre dossier est transmis. Un accusé de réception vous a été envoyé par courriel.",
+        ),
+        "brouillon-supprime" => ("success", "Le brouillon et ses fichiers ont été supprimés."),
+        "dossier-duplique" => (
+            "success",
+            "Le dossier a été copié dans un nouveau brouillon : vérifiez chaque page avant de le transmettre.",
+        ),
         "courriel-renvoye" => (
             "success",
             "Un nouveau courriel de confirmation vous a été envoyé. Le lien qu’il contient est valable 48 heures.",
@@ -585,7 +599,7 @@ pub fn AccountPage() -> impl IntoView {
 
 /// A tile page of « Mon compte » whose content needs only the signed-in person.
 #[component]
-fn AccountSubPage<F, V>(title: &'static str, content: F) -> impl IntoView
+pub fn AccountSubPage<F, V>(title: &'static str, content: F) -> impl IntoView
 where
     F: Fn(CurrentUser) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
@@ -645,30 +659,6 @@ fn EmptyTilePage(
                         })}
                 }
             }
-        />
-    }
-}
-
-#[component]
-pub fn DraftsPage() -> impl IntoView {
-    view! {
-        <EmptyTilePage
-            title="Mes brouillons"
-            empty="Vous n’avez aucun brouillon."
-            explanation="Une demande commencée et pas encore transmise est enregistrée ici comme brouillon : vous pourrez la modifier, la compléter puis la transmettre aux services instructeurs."
-            catalogue=true
-        />
-    }
-}
-
-#[component]
-pub fn DossiersPage() -> impl IntoView {
-    view! {
-        <EmptyTilePage
-            title="Mes dossiers"
-            empty="Vous n’avez déposé aucun dossier."
-            explanation="Chaque demande que vous transmettez apparaît ici avec son statut et son avancement ; vous pourrez aussi en télécharger une copie."
-            catalogue=true
         />
     }
 }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::model::{DemarcheCard, DemarcheDetail};
+use super::model::{CatalogueQuery, DemarcheCard, DemarcheDetail};
 use crate::error::AppError;
 
 /// The démarches of the home page's "Démarches à la Une" banner, in their order.
@@ -12,11 +12,12 @@ pub async fn featured_demarches() -> Result<Vec<DemarcheCard>, AppError> {
     super::store::featured(&state.db).await
 }
 
-/// Every published démarche, by title.
+/// « Toutes les démarches »: the published démarches matching the words and the
+/// audience chosen (both optional).
 #[server]
-pub async fn published_demarches() -> Result<Vec<DemarcheCard>, AppError> {
+pub async fn search_demarches(query: CatalogueQuery) -> Result<Vec<DemarcheCard>, AppError> {
     let state = crate::server::state::app_state();
-    super::store::published(&state.db).await
+    super::store::search(&state.db, &query).await
 }
 
 /// A published démarche by its slug.

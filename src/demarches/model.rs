@@ -72,9 +72,53 @@ pub struct DemarcheDetail {
     pub slug: String,
     pub title: String,
     pub summary: String,
-    /// Paragraphs of plain text.
-    pub description: Vec<String>,
+    /// The description rendered from its Markdown on the server (raw HTML escaped).
+    pub description_html: String,
     pub audience: Audience,
+    /// « 2 mois ».
+    pub processing_time: Option<String>,
+    pub documents: Vec<String>,
+    /// « du 5 janvier 2026 au 30 juin 2027 », « jusqu’au 30 juin 2027 ».
+    pub period: Option<String>,
+    /// Requests are accepted today.
+    pub open: bool,
+    /// Shown when closed: « Cette démarche ouvrira le … » or « … est close ».
+    pub closed_reason: Option<String>,
+}
+
+/// The catalogue's search: words and audience, as typed in the GET form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueQuery {
+    pub q: String,
+    /// `particuliers`, `organisations` or empty for all.
+    pub public: String,
+}
+
+/// Lower-cases and strips accents so that « velo » finds « Vélo ».
+pub fn fold(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'â' | 'ä' | 'á' => 'a',
+            'ç' => 'c',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' | 'í' => 'i',
+            'ô' | 'ö' | 'ó' => 'o',
+            'ù' | 'û' | 'ü' | 'ú' => 'u',
+            'ÿ' => 'y',
+            '’' => '\'',
+            c => c,
+        })
+        .collect()
+}
+
+/// Every word of the query appears in the text (accents and case ignored).
+pub fn matches_words(text: &str, query: &str) -> bool {
+    let text = fold(text);
+    fold(query)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 1)
+        .all(|w| text.contains(w))
 }
 
 impl DemarcheCard {
@@ -105,6 +149,17 @@ mod tests {
             assert_eq!(Audience::parse(a.as_str()), Some(a));
         }
         assert_eq!(Audience::parse("autre"), None);
+    }
+
+    #[test]
+    fn search_ignores_accents_and_case() {
+        assert!(matches_words(
+            "Aide au permis de conduire",
+            "PERMIS conduire"
+        ));
+        assert!(matches_words("Transport scolaire adapté", "adapte"));
+        assert!(!matches_words("Transport scolaire adapté", "permis"));
+        assert!(matches_words("Tout", ""));
     }
 
     #[test]

@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::api::{demarche_by_slug, featured_demarches, published_demarches};
-use super::model::DemarcheCard;
+use super::api::{demarche_by_slug, featured_demarches, search_demarches};
+use super::model::{CatalogueQuery, DemarcheCard};
 use crate::account::api::get_current_user;
 use crate::account::pages::{FlashMessage, SignInForm, SignUpInvitation};
 use crate::error::AppError;
@@ -122,12 +122,53 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 pub fn CataloguePage() -> impl IntoView {
-    let list = Resource::new(|| (), |_| published_demarches());
+    let query = use_query_map();
+    let search = move || {
+        let q = query.read();
+        CatalogueQuery {
+            q: q.get("q").unwrap_or_default(),
+            public: q.get("public").unwrap_or_default(),
+        }
+    };
+    let list = Resource::new(search, search_demarches);
+    let current = search();
+    let audience_options = [
+        ("", "Tous les publics"),
+        ("particuliers", "Particuliers"),
+        (
+            "organisations",
+            "Collectivités, associations et entreprises",
+        ),
+    ];
     view! {
         <Title text="Toutes les démarches" />
         <div class="container page">
             <h1>"Toutes les démarches"</h1>
-            <DemarcheList demarches=list empty="Aucune démarche n’est ouverte en ce moment." />
+            <form method="get" action="/demarches" class="search-form" role="search">
+                <div class="field">
+                    <label for="champ-q">"Rechercher une démarche"</label>
+                    <p class="hint" id="champ-q-aide">"Par exemple : permis, transport, subvention"</p>
+                    <input id="champ-q" name="q" type="search" value=current.q.clone() aria-describedby="champ-q-aide" />
+                </div>
+                <div class="field">
+                    <label for="champ-public">"Public"</label>
+                    <select id="champ-public" name="public">
+                        {audience_options
+                            .into_iter()
+                            .map(|(value, label)| {
+                                let selected = current.public == value;
+                                view! { <option value=value selected=selected>{label}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="button-group">
+                    <button type="submit" class="button">"Rechercher"</button>
+                </div>
+            </form>
+            <div aria-live="polite">
+                <DemarcheList demarches=list empty="Aucune démarche ne correspond à votre recherche." />
+            </div>
         </div>
     }
 }
@@ -142,6 +183,7 @@ pub fn DemarchePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match demarche.await {
                     Ok(d) => {
+                        let start = format!("/demarches/{}/commencer", d.slug);
                         view! {
                             <Title text=d.title.clone() />
                             <div class="container page">
@@ -151,16 +193,47 @@ pub fn DemarchePage() -> impl IntoView {
                                 />
                                 <h1>{d.title}</h1>
                                 <p class="lead">{d.summary}</p>
-                                <p>
-                                    <span class="badge">{d.audience.label()}</span>
-                                </p>
-                                <div class="prose">
-                                    {d
-                                        .description
-                                        .into_iter()
-                                        .map(|p| view! { <p>{p}</p> })
-                                        .collect_view()}
+                                <div class="columns demarche-layout">
+                                    <div class="prose" inner_html=d.description_html></div>
+                                    <aside class="card demarche-facts" aria-labelledby="titre-en-bref">
+                                        <h2 id="titre-en-bref">"En bref"</h2>
+                                        <dl class="meta-list">
+                                            <div>
+                                                <dt>"Qui peut faire la demande"</dt>
+                                                <dd>{d.audience.label()}</dd>
+                                            </div>
+                                            {d.period.map(|p| view! { <div><dt>"Période de dépôt"</dt><dd>{p}</dd></div> })}
+                                            {d.processing_time.map(|t| view! { <div><dt>"Délai indicatif de traitement"</dt><dd>{t}</dd></div> })}
+                                        </dl>
+                                        {if d.open {
+                                            view! {
+                                                <p>
+                                                    <a class="button" href=start>"Commencer la démarche"</a>
+                                                </p>
+                                            }
+                                                .into_any()
+                                        } else {
+                                            view! {
+                                                <p class="notice notice-warning">
+                                                    {d.closed_reason.unwrap_or_else(|| "Cette démarche n’accepte pas de demande en ce moment.".into())}
+                                                </p>
+                                            }
+                                                .into_any()
+                                        }}
+                                    </aside>
                                 </div>
+                                {(!d.documents.is_empty())
+                                    .then(|| {
+                                        view! {
+                                            <section aria-labelledby="titre-documents">
+                                                <h2 id="titre-documents">"Documents à préparer"</h2>
+                                                <p>"Vous les joindrez au formulaire au format PDF ou image (JPEG, PNG, WebP) : pensez à les numériser avant de commencer."</p>
+                                                <ul>
+                                                    {d.documents.into_iter().map(|doc| view! { <li>{doc}</li> }).collect_view()}
+                                                </ul>
+                                            </section>
+                                        }
+                                    })}
                             </div>
                         }
                             .into_any()

@@ -1,12 +1,20 @@
 //! Database reads of the démarches.
 
 use sea_orm::sea_query::Order;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
 
-use super::model::{Audience, DemarcheCard, DemarcheDetail, DemarcheState, paragraphs};
+use super::model::{
+    Audience, CatalogueQuery, DemarcheCard, DemarcheDetail, DemarcheState, matches_words,
+};
+use crate::account::model::format_date_fr;
 use crate::error::AppError;
-use crate::server::db::now;
+use crate::forms::FormDefinition;
+use crate::server::db::{now, today};
 use crate::server::entities::demarche::{self, Column};
+use crate::server::entities::demarche_version;
 
 fn card(m: demarche::Model) -> DemarcheCard {
     DemarcheCard {
@@ -43,27 +51,145 @@ pub async fn featured(db: &DatabaseConnection) -> Result<Vec<DemarcheCard>, AppE
     Ok(rows.into_iter().map(card).collect())
 }
 
-pub async fn published(db: &DatabaseConnection) -> Result<Vec<DemarcheCard>, AppError> {
-    let rows = demarche::Entity::find()
-        .filter(is_published())
-        .order_by(Column::Title, Order::Asc)
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(card).collect())
+/// The published démarches matching the catalogue's search, by title. A démarche for
+/// everyone appears under both audiences. (A département publishes tens of démarches,
+/// not thousands: filtering the words here keeps accents and case out of SQL.)
+pub async fn search(
+    db: &DatabaseConnection,
+    query: &CatalogueQuery,
+) -> Result<Vec<DemarcheCard>, AppError> {
+    let mut select = demarche::Entity::find().filter(is_published());
+    if let Some(audience) = Audience::parse(&query.public)
+        && audience != Audience::Tous
+    {
+        select = select.filter(
+            Condition::any()
+                .add(Column::Audience.eq(audience.as_str()))
+                .add(Column::Audience.eq(Audience::Tous.as_str())),
+        );
+    }
+    let rows = select.order_by(Column::Title, Order::Asc).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|m| {
+            matches_words(
+                &format!("{} {} {}", m.title, m.summary, m.description),
+                &query.q,
+            )
+        })
+        .map(card)
+        .collect())
 }
 
-pub async fn by_slug(db: &DatabaseConnection, slug: &str) -> Result<DemarcheDetail, AppError> {
-    let row = demarche::Entity::find()
+/// Whether a démarche takes requests today, and why not.
+pub fn opening(row: &demarche::Model) -> (bool, Option<String>) {
+    let today = today();
+    if row.state == DemarcheState::Close.as_str() {
+        return (false, Some("Cette démarche est close.".into()));
+    }
+    if let Some(opens) = &row.opens_on
+        && today.as_str() < opens.as_str()
+    {
+        return (
+            false,
+            Some(format!(
+                "Cette démarche ouvrira le {}.",
+                format_date_fr(opens)
+            )),
+        );
+    }
+    if let Some(closes) = &row.closes_on
+        && today.as_str() > closes.as_str()
+    {
+        return (
+            false,
+            Some(format!(
+                "Cette démarche est close depuis le {}.",
+                format_date_fr(closes)
+            )),
+        );
+    }
+    (row.state == DemarcheState::Publiee.as_str(), None)
+}
+
+fn period(row: &demarche::Model) -> Option<String> {
+    match (&row.opens_on, &row.closes_on) {
+        (Some(o), Some(c)) => Some(format!("du {} au {}", format_date_fr(o), format_date_fr(c))),
+        (None, Some(c)) => Some(format!("jusqu’au {}", format_date_fr(c))),
+        (Some(o), None) => Some(format!("à partir du {}", format_date_fr(o))),
+        (None, None) => None,
+    }
+}
+
+/// Markdown to HTML for descriptions written by administrators: raw HTML in the source
+/// is shown as text, never interpreted.
+pub fn render_markdown(source: &str) -> String {
+    use pulldown_cmark::{Event, Parser, html};
+    let parser = Parser::new(source).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, parser);
+    out
+}
+
+pub fn documents(row: &demarche::Model) -> Vec<String> {
+    serde_json::from_str(&row.documents).unwrap_or_default()
+}
+
+pub async fn published_by_slug<C: ConnectionTrait>(
+    db: &C,
+    slug: &str,
+) -> Result<demarche::Model, AppError> {
+    demarche::Entity::find()
         .filter(is_published())
         .filter(Column::Slug.eq(slug))
         .one(db)
         .await?
-        .ok_or_else(AppError::not_found)?;
+        .ok_or_else(AppError::not_found)
+}
+
+pub async fn by_slug(db: &DatabaseConnection, slug: &str) -> Result<DemarcheDetail, AppError> {
+    let row = published_by_slug(db, slug).await?;
+    let (open, closed_reason) = opening(&row);
     Ok(DemarcheDetail {
         audience: Audience::parse(&row.audience).unwrap_or(Audience::Tous),
-        description: paragraphs(&row.description),
+        description_html: render_markdown(&row.description),
+        processing_time: row.processing_time.clone(),
+        documents: documents(&row),
+        period: period(&row),
+        open,
+        closed_reason,
         slug: row.slug,
         title: row.title,
         summary: row.summary,
     })
+}
+
+/// The frozen form of a version.
+pub async fn definition<C: ConnectionTrait>(
+    db: &C,
+    version_id: i32,
+) -> Result<FormDefinition, AppError> {
+    let row = demarche_version::Entity::find_by_id(version_id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    serde_json::from_str(&row.definition)
+        .map_err(|e| AppError::internal("stored form definition is invalid", &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escapes_raw_html() {
+        let html = render_markdown("Un **vrai** texte.\n\n<script>alert(1)</script>\n\n- a\n- b");
+        assert!(html.contains("<strong>vrai</strong>"));
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("<li>a</li>"));
+    }
 }

@@ -169,3 +169,22 @@ pub async fn require_manager(
         Err(AppError::Forbidden)
     }
 }
+
+/// The signed-in account of a session, for plain axum handlers (downloads, uploads)
+/// that run outside a server function.
+pub async fn session_account(
+    db: &sea_orm::DatabaseConnection,
+    session: &Session,
+) -> Result<Option<account::Model>, AppError> {
+    let id: Option<i32> = session
+        .get(SESSION_ACCOUNT)
+        .await
+        .map_err(|e| AppError::internal("session read failed", &e))?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    Ok(account::Entity::find_by_id(id)
+        .filter(account::Column::Active.eq(true))
+        .one(db)
+        .await?)
+}

@@ -82,3 +82,81 @@ mod tests {
         assert_eq!(sqlite_file("sqlite:///tmp/a.db"), Some("/tmp/a.db".into()));
     }
 }
+
+/// French local time (Europe/Paris): UTC+1, and UTC+2 from the last Sunday of March
+/// 01:00 UTC to the last Sunday of October 01:00 UTC (the EU rule).
+pub fn paris(at: time::OffsetDateTime) -> time::OffsetDateTime {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let year = at.year();
+    let last_sunday = |month: time::Month| {
+        let mut day = time::Date::from_calendar_date(year, month, 31).unwrap_or(time::Date::MIN);
+        while day.weekday() != time::Weekday::Sunday {
+            day = day.previous_day().unwrap_or(time::Date::MIN);
+        }
+        day.with_hms(1, 0, 0)
+            .unwrap_or(time::PrimitiveDateTime::MIN)
+            .assume_utc()
+    };
+    let summer = at >= last_sunday(time::Month::March) && at < last_sunday(time::Month::October);
+    let hours = if summer { 2 } else { 1 };
+    at.to_offset(time::UtcOffset::from_hms(hours, 0, 0).unwrap_or(time::UtcOffset::UTC))
+}
+
+/// Today in France, `YYYY-MM-DD`.
+pub fn today() -> String {
+    let d = paris(now()).date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// « 30 novembre 2026 ».
+pub fn format_date(at: time::OffsetDateTime) -> String {
+    let d = paris(at).date();
+    crate::account::model::format_date_fr(&format!(
+        "{:04}-{:02}-{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day()
+    ))
+}
+
+/// « 30 novembre 2026 à 14 h 05 ».
+pub fn format_datetime(at: time::OffsetDateTime) -> String {
+    let local = paris(at);
+    format!(
+        "{} à {} h {:02}",
+        format_date(at),
+        local.hour(),
+        local.minute()
+    )
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn paris_time_follows_summer_time() {
+        assert_eq!(
+            format_datetime(datetime!(2026-11-30 13:05 UTC)),
+            "30 novembre 2026 à 14 h 05"
+        );
+        assert_eq!(
+            format_datetime(datetime!(2026-07-14 22:30 UTC)),
+            "15 juillet 2026 à 0 h 30"
+        );
+        // 2026-03-29 is the last Sunday of March.
+        assert_eq!(
+            paris(datetime!(2026-03-29 00:59 UTC))
+                .offset()
+                .whole_hours(),
+            1
+        );
+        assert_eq!(
+            paris(datetime!(2026-03-29 01:00 UTC))
+                .offset()
+                .whole_hours(),
+            2
+        );
+    }
+}

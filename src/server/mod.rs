@@ -17,6 +17,7 @@ pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod tokens;
+pub mod uploads;
 
 pub use state::AppState;
 
@@ -38,4 +39,31 @@ pub fn respond<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate:
         crate::ui::set_status(e.status_code());
     }
     result
+}
+
+/// A small complete HTML page in the portal's style, for answers of plain axum
+/// handlers (downloads) that are not Leptos pages.
+pub fn simple_page(
+    status: http::StatusCode,
+    title: &str,
+    message: &str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} – Guichet</title><link rel=\"stylesheet\" href=\"/pkg/guichet.css\"></head>\
+         <body><main id=\"contenu\" class=\"container page\"><h1>{title}</h1>\
+         <p class=\"lead\">{message}</p><p><a class=\"button\" href=\"/mon-compte\">Mon compte</a></p>\
+         </main></body></html>",
+        title = escape(title),
+        message = escape(message),
+    );
+    (status, axum::response::Html(body)).into_response()
 }

@@ -1,13 +1,17 @@
 //! Demo data for an empty database: démarches and staff accounts.
 
-use sea_orm::{ActiveValue::NotSet, DatabaseConnection, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
+};
 
 use super::db::now;
-use super::entities::{account, demarche};
+use super::entities::{account, demarche, demarche_version};
 use super::password;
 use crate::account::model::Role;
 use crate::demarches::model::{Audience, DemarcheState};
 use crate::error::AppError;
+use crate::forms::FormDefinition;
 
 /// Demo staff accounts: (email, password, role, civilité, first name, last name).
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, &str, &str)] = &[
@@ -37,49 +41,100 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, &str, &str)] = &[
     ),
 ];
 
-struct DemoDemarche {
-    slug: &'static str,
-    title: &'static str,
-    summary: &'static str,
-    description: &'static str,
-    audience: Audience,
-    featured_order: Option<i32>,
+/// A démarche as written in `src/demarches/data/*.toml`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemarcheFile {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    pub audience: String,
+    pub featured_order: Option<i32>,
+    pub processing_time: Option<String>,
+    #[serde(default)]
+    pub documents: Vec<String>,
+    pub opens: Option<String>,
+    pub closes: Option<String>,
+    pub form: FormDefinition,
 }
 
-const DEMO_DEMARCHES: &[DemoDemarche] = &[
-    DemoDemarche {
-        slug: "aide-permis-de-conduire",
-        title: "Aide au permis de conduire pour les jeunes",
-        summary: "Une aide de 500 € pour financer le permis B des jeunes de 17 à 25 ans domiciliés dans le département.",
-        description: "Le Département aide les jeunes de 17 à 25 ans à financer leur permis de conduire B, pour faciliter l’accès à l’emploi et à la formation.\n\nL’aide s’élève à 500 €, versés directement à l’auto-école après l’inscription. En contrepartie, le bénéficiaire effectue 35 heures de bénévolat auprès d’une association ou d’une collectivité du département.\n\nLa demande se fait avant l’inscription définitive : préparez une pièce d’identité, un justificatif de domicile de moins de trois mois et le devis de l’auto-école.",
-        audience: Audience::Particuliers,
-        featured_order: Some(1),
-    },
-    DemoDemarche {
-        slug: "transport-scolaire-adapte",
-        title: "Transport scolaire adapté",
-        summary: "Le transport entre le domicile et l’établissement scolaire des élèves en situation de handicap.",
-        description: "Les élèves et étudiants en situation de handicap qui ne peuvent pas utiliser les transports en commun peuvent bénéficier d’un transport adapté, organisé et pris en charge par le Département.\n\nLa demande est à renouveler chaque année scolaire, de préférence avant le 15 juin pour une prise en charge dès la rentrée.\n\nPréparez la notification de la Maison départementale des personnes handicapées (MDPH), le certificat de scolarité et l’emploi du temps de l’élève.",
-        audience: Audience::Particuliers,
-        featured_order: Some(2),
-    },
-    DemoDemarche {
-        slug: "subvention-associations-sportives",
-        title: "Subvention aux associations sportives",
-        summary: "Un soutien au fonctionnement et aux projets des clubs et associations sportives du département.",
-        description: "Le Département soutient les associations sportives qui développent la pratique du sport pour tous, la formation des bénévoles et l’accueil des jeunes.\n\nLa subvention de fonctionnement tient compte du nombre de licenciés et des actions menées ; une aide au projet peut financer un événement ou l’achat de matériel.\n\nPréparez les statuts de l’association, le dernier bilan financier approuvé, le budget prévisionnel et un relevé d’identité bancaire.",
-        audience: Audience::Organisations,
-        featured_order: None,
-    },
-    DemoDemarche {
-        slug: "fonds-investissement-communes",
-        title: "Fonds d’aide à l’investissement des communes",
-        summary: "Le cofinancement des travaux d’équipement des communes de moins de 10 000 habitants.",
-        description: "Le fonds d’aide à l’investissement accompagne les communes de moins de 10 000 habitants dans leurs projets : voirie, bâtiments scolaires, équipements sportifs et culturels, rénovation énergétique.\n\nLe taux d’aide peut atteindre 40 % du montant hors taxes des travaux, dans la limite de 150 000 € par projet.\n\nPréparez la délibération du conseil municipal, le plan de financement, les devis ou l’estimation détaillée et le calendrier des travaux.",
-        audience: Audience::Organisations,
-        featured_order: None,
-    },
+/// The demo démarches, kept as definition files in the repository.
+pub const DEMO_DEMARCHES: &[(&str, &str)] = &[
+    (
+        "aide-permis-de-conduire",
+        include_str!("../demarches/data/aide-permis-de-conduire.toml"),
+    ),
+    (
+        "transport-scolaire-adapte",
+        include_str!("../demarches/data/transport-scolaire-adapte.toml"),
+    ),
+    (
+        "subvention-associations-sportives",
+        include_str!("../demarches/data/subvention-associations-sportives.toml"),
+    ),
+    (
+        "fonds-investissement-communes",
+        include_str!("../demarches/data/fonds-investissement-communes.toml"),
+    ),
 ];
+
+/// Parses a definition file.
+pub fn parse_demarche(source: &str) -> Result<DemarcheFile, AppError> {
+    toml::from_str(source).map_err(|e| AppError::internal("invalid démarche file", &e))
+}
+
+/// Inserts a published démarche and its first version.
+pub async fn insert_demarche<C: ConnectionTrait>(
+    db: &C,
+    file: &DemarcheFile,
+) -> Result<i32, AppError> {
+    let now = now();
+    let audience = Audience::parse(&file.audience).unwrap_or(Audience::Tous);
+    let inserted = demarche::Entity::insert(demarche::ActiveModel {
+        id: NotSet,
+        slug: Set(file.slug.clone()),
+        title: Set(file.title.clone()),
+        summary: Set(file.summary.clone()),
+        description: Set(file.description.clone()),
+        audience: Set(audience.as_str().into()),
+        state: Set(DemarcheState::Publiee.as_str().into()),
+        featured: Set(file.featured_order.is_some()),
+        featured_order: Set(file.featured_order),
+        featured_from: Set(None),
+        featured_until: Set(None),
+        processing_time: Set(file.processing_time.clone()),
+        documents: Set(serde_json::to_string(&file.documents)
+            .map_err(|e| AppError::internal("documents list", &e))?),
+        opens_on: Set(file.opens.clone()),
+        closes_on: Set(file.closes.clone()),
+        current_version_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(db)
+    .await?;
+    let demarche_id = inserted.last_insert_id;
+    let version = demarche_version::Entity::insert(demarche_version::ActiveModel {
+        id: NotSet,
+        demarche_id: Set(demarche_id),
+        number: Set(1),
+        definition: Set(serde_json::to_string(&file.form)
+            .map_err(|e| AppError::internal("form definition", &e))?),
+        created_at: Set(now),
+    })
+    .exec(db)
+    .await?;
+    demarche::Entity::update_many()
+        .col_expr(
+            demarche::Column::CurrentVersionId,
+            sea_orm::sea_query::Expr::value(version.last_insert_id),
+        )
+        .filter(demarche::Column::Id.eq(demarche_id))
+        .exec(db)
+        .await?;
+    Ok(demarche_id)
+}
 
 /// Seeds the demo démarches and staff accounts, only into an empty database.
 pub async fn seed_demo(db: &DatabaseConnection) -> Result<(), AppError> {
@@ -88,24 +143,8 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<(), AppError> {
         return Ok(());
     }
     let now = now();
-    for d in DEMO_DEMARCHES {
-        demarche::Entity::insert(demarche::ActiveModel {
-            id: NotSet,
-            slug: Set(d.slug.into()),
-            title: Set(d.title.into()),
-            summary: Set(d.summary.into()),
-            description: Set(d.description.into()),
-            audience: Set(d.audience.as_str().into()),
-            state: Set(DemarcheState::Publiee.as_str().into()),
-            featured: Set(d.featured_order.is_some()),
-            featured_order: Set(d.featured_order),
-            featured_from: Set(None),
-            featured_until: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .exec(db)
-        .await?;
+    for (_, source) in DEMO_DEMARCHES {
+        insert_demarche(db, &parse_demarche(source)?).await?;
     }
     let mut first_citizen = None;
     for (email, pass, role, civilite, first, last) in DEMO_ACCOUNTS {
@@ -160,5 +199,22 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<(), AppError> {
 fn log_demo_accounts() {
     for (email, password, role, ..) in DEMO_ACCOUNTS {
         tracing::info!(email, password, role = role.as_str(), "demo account");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_demarches_are_valid_definitions() {
+        for (slug, source) in DEMO_DEMARCHES {
+            let file = parse_demarche(source).expect("parses");
+            assert_eq!(&file.slug, slug);
+            assert!(Audience::parse(&file.audience).is_some(), "{slug}");
+            let problems = crate::forms::definition_problems(&file.form);
+            assert!(problems.is_empty(), "{slug}: {problems:?}");
+            assert!((3..=5).contains(&file.form.pages.len()), "{slug}");
+        }
     }
 }

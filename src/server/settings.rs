@@ -65,6 +65,8 @@ pub struct Settings {
     /// Whether a reverse proxy of ours sets `X-Forwarded-For` (its last address is then
     /// the client's, for rate limits).
     pub trust_proxy: bool,
+    /// The largest attachment accepted, in bytes (`GUICHET_MAX_FILE_MB`, default 20).
+    pub max_file_bytes: u64,
 }
 
 /// The variables Guichet reads, in the order the README lists them.
@@ -80,6 +82,7 @@ pub const VARIABLES: &[&str] = &[
     "GUICHET_SESSION_IDLE_MINUTES",
     "GUICHET_LOG_FORMAT",
     "GUICHET_TRUST_PROXY",
+    "GUICHET_MAX_FILE_MB",
     "GUICHET_MAIL_POLL_MS",
     "GUICHET_MAIL_RETRY_BASE_MS",
     "GUICHET_MAIL_RETRY_MAX_MS",
@@ -198,6 +201,8 @@ impl Settings {
             ),
             log_format,
             trust_proxy: boolean(get("GUICHET_TRUST_PROXY"), "GUICHET_TRUST_PROXY", false)?,
+            max_file_bytes: 1_000_000
+                * number(get("GUICHET_MAX_FILE_MB"), "GUICHET_MAX_FILE_MB", 20)?.max(1),
             mail: MailSettings {
                 poll_interval: millis(get("GUICHET_MAIL_POLL_MS"), "GUICHET_MAIL_POLL_MS", 2_000)?,
                 retry_base: millis(

@@ -193,6 +193,20 @@ pub fn router(state: AppState) -> Router {
             "/mon-compte/mes-donnees.json",
             get(crate::account::service::export_handler),
         )
+        .route(
+            "/dossiers/{id}/etape/{page}",
+            axum::routing::post(crate::dossiers::handlers::page_post).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    // Several files of the maximum size, and the answers.
+                    (settings.max_file_bytes as usize).saturating_mul(10) + 2_000_000,
+                ),
+            ),
+        )
+        .route("/pieces/{id}", get(crate::dossiers::handlers::download))
+        .route(
+            "/mon-compte/dossiers/{id}/copie.pdf",
+            get(crate::dossiers::handlers::pdf_copy),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -43,6 +43,10 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
             Some(("/mon-compte", "Mon compte")),
         ),
         AppError::InvalidLink => ("Lien expiré", Some(("/", "Retour à l’accueil"))),
+        AppError::NotEditable => (
+            "Dossier transmis",
+            Some(("/mon-compte/dossiers", "Voir mes dossiers")),
+        ),
         AppError::Transport(_) => ("Portail injoignable", None),
         AppError::RateLimited { .. } => ("Trop de tentatives", None),
         AppError::Validation(_) | AppError::Invalid { .. } | AppError::Internal => {

@@ -18,6 +18,13 @@ pub struct Model {
     pub featured_order: Option<i32>,
     pub featured_from: Option<TimeDateTimeWithTimeZone>,
     pub featured_until: Option<TimeDateTimeWithTimeZone>,
+    pub processing_time: Option<String>,
+    /// JSON array of the documents to prepare.
+    #[sea_orm(column_type = "Text")]
+    pub documents: String,
+    pub opens_on: Option<String>,
+    pub closes_on: Option<String>,
+    pub current_version_id: Option<i32>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

@@ -10,6 +10,8 @@ pub struct Model {
     pub role: String,
     pub function: String,
     pub joined_at: TimeDateTimeWithTimeZone,
+    /// Wants the receipts of dossiers filed by the other members.
+    pub receipts: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,1100 @@
+//! Dossiers on the server: starting a draft, saving its pages and files, submitting it,
+//! and the citizen's lists. Every function checks that the account is a member of the
+//! dossier's profile (a dossier of another profile does not exist for them: 404).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+};
+
+use super::model::{
+    DossierRow, DossierStatus, DossierView, DraftRow, EventRow, FileRow, FillPage, ProfileChoice,
+    ReviewView, StartOptions, Transition, format_size,
+};
+use crate::demarches::model::Audience;
+use crate::demarches::store as demarches;
+use crate::error::AppError;
+use crate::forms::{self, Answers, FileCounts, FormDefinition};
+use crate::profiles::model::ProfileKind;
+use crate::server::db::{format_date, format_datetime, now, today};
+use crate::server::entities::{
+    account, demarche, dossier, dossier_event, dossier_file, profile, profile_member,
+};
+use crate::server::mail::{Action, Template};
+use crate::server::state::AppState;
+use crate::server::uploads::sniff::FileKind;
+
+fn full_name(account: &account::Model) -> String {
+    format!("{} {}", account.first_name, account.last_name)
+}
+
+/// A profile's name as its members read it: the person's name for a personal profile.
+async fn profile_names<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<HashMap<i32, String>, AppError> {
+    let ids: Vec<i32> = ids
+        .into_iter()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let profiles = profile::Entity::find()
+        .filter(profile::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let owners: Vec<i32> = profiles
+        .iter()
+        .filter_map(|p| p.personal_account_id)
+        .collect();
+    let owners: HashMap<i32, account::Model> = account::Entity::find()
+        .filter(account::Column::Id.is_in(owners))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    Ok(profiles
+        .into_iter()
+        .map(|p| {
+            let name = match p.personal_account_id.and_then(|id| owners.get(&id)) {
+                Some(owner) => format!("{} (particulier)", full_name(owner)),
+                None => {
+                    let kind = ProfileKind::parse(&p.kind).unwrap_or(ProfileKind::Collectivite);
+                    format!("{} ({})", p.name, kind.label().to_lowercase())
+                }
+            };
+            (p.id, name)
+        })
+        .collect())
+}
+
+async fn profile_name<C: ConnectionTrait>(db: &C, id: i32) -> Result<String, AppError> {
+    Ok(profile_names(db, [id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default())
+}
+
+/// The profiles the account belongs to.
+async fn my_profile_ids<C: ConnectionTrait>(
+    db: &C,
+    account: &account::Model,
+) -> Result<Vec<i32>, AppError> {
+    Ok(profile_member::Entity::find()
+        .filter(profile_member::Column::AccountId.eq(account.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.profile_id)
+        .collect())
+}
+
+/// Whether `account` belongs to `profile_id`.
+async fn is_member<C: ConnectionTrait>(
+    db: &C,
+    account: &account::Model,
+    profile_id: i32,
+) -> Result<bool, AppError> {
+    Ok(profile_member::Entity::find()
+        .filter(profile_member::Column::ProfileId.eq(profile_id))
+        .filter(profile_member::Column::AccountId.eq(account.id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// The dossier, if the account is a member of its profile; otherwise `NotFound`, the
+/// same answer as for a dossier that does not exist.
+pub async fn load_for_member<C: ConnectionTrait>(
+    db: &C,
+    account: &account::Model,
+    id: i32,
+) -> Result<dossier::Model, AppError> {
+    let row = dossier::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if is_member(db, account, row.profile_id).await? {
+        Ok(row)
+    } else {
+        Err(AppError::not_found())
+    }
+}
+
+/// Like [`load_for_member`], for changing the answers or files: only drafts, and
+/// dossiers whose compléments were asked.
+pub async fn load_editable<C: ConnectionTrait>(
+    db: &C,
+    account: &account::Model,
+    id: i32,
+) -> Result<dossier::Model, AppError> {
+    let row = load_for_member(db, account, id).await?;
+    if status_of(&row).editable_by_citizen() {
+        Ok(row)
+    } else {
+        Err(AppError::NotEditable)
+    }
+}
+
+pub fn status_of(row: &dossier::Model) -> DossierStatus {
+    DossierStatus::parse(&row.status).unwrap_or(DossierStatus::Brouillon)
+}
+
+pub fn answers_of(row: &dossier::Model) -> Answers {
+    serde_json::from_str(&row.answers).unwrap_or_default()
+}
+
+fn answers_json(answers: &Answers) -> Result<String, AppError> {
+    serde_json::to_string(answers).map_err(|e| AppError::internal("answers encoding", &e))
+}
+
+pub async fn files_of<C: ConnectionTrait>(
+    db: &C,
+    dossier_id: i32,
+) -> Result<Vec<dossier_file::Model>, AppError> {
+    Ok(dossier_file::Entity::find()
+        .filter(dossier_file::Column::DossierId.eq(dossier_id))
+        .order_by_asc(dossier_file::Column::Id)
+        .all(db)
+        .await?)
+}
+
+fn kind_label(kind: &str) -> String {
+    match kind {
+        "pdf" => FileKind::Pdf.label(),
+        "jpeg" | "jpg" => FileKind::Jpeg.label(),
+        "png" => FileKind::Png.label(),
+        "webp" => FileKind::Webp.label(),
+        _ => "fichier",
+    }
+    .to_owned()
+}
+
+pub fn file_row(f: &dossier_file::Model) -> FileRow {
+    FileRow {
+        id: f.id,
+        field_path: f.field_path.clone(),
+        name: f.original_name.clone(),
+        size: format_size(u64::try_from(f.size_bytes).unwrap_or(0)),
+        kind: kind_label(&f.kind),
+    }
+}
+
+pub fn counts(files: &[dossier_file::Model]) -> FileCounts {
+    let mut counts = FileCounts::new();
+    for f in files {
+        *counts.entry(f.field_path.clone()).or_default() += 1;
+    }
+    counts
+}
+
+/// Records a status change (the history every dossier keeps).
+async fn record<C: ConnectionTrait>(
+    db: &C,
+    dossier_id: i32,
+    from: Option<DossierStatus>,
+    to: DossierStatus,
+    account_id: Option<i32>,
+    message: Option<String>,
+) -> Result<(), AppError> {
+    dossier_event::Entity::insert(dossier_event::ActiveModel {
+        id: NotSet,
+        dossier_id: Set(dossier_id),
+        from_status: Set(from.map(|s| s.as_str().to_owned())),
+        to_status: Set(to.as_str().to_owned()),
+        account_id: Set(account_id),
+        message: Set(message),
+        created_at: Set(now()),
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+fn audience_fits(audience: Audience, kind: ProfileKind) -> bool {
+    match audience {
+        Audience::Tous => true,
+        Audience::Particuliers => kind == ProfileKind::Particulier,
+        Audience::Organisations => kind != ProfileKind::Particulier,
+    }
+}
+
+/// The account's profiles that may file this démarche.
+async fn eligible_profiles(
+    db: &DatabaseConnection,
+    account: &account::Model,
+    demarche: &demarche::Model,
+) -> Result<Vec<ProfileChoice>, AppError> {
+    crate::profiles::service::ensure_personal_profile(db, account).await?;
+    let audience = Audience::parse(&demarche.audience).unwrap_or(Audience::Tous);
+    let ids = my_profile_ids(db, account).await?;
+    let names = profile_names(db, ids.iter().copied()).await?;
+    let mut rows = profile::Entity::find()
+        .filter(profile::Column::Id.is_in(ids))
+        .order_by_asc(profile::Column::Id)
+        .all(db)
+        .await?;
+    rows.retain(|p| {
+        audience_fits(
+            audience,
+            ProfileKind::parse(&p.kind).unwrap_or(ProfileKind::Collectivite),
+        )
+    });
+    Ok(rows
+        .into_iter()
+        .map(|p| {
+            let kind = ProfileKind::parse(&p.kind).unwrap_or(ProfileKind::Collectivite);
+            ProfileChoice {
+                id: p.id,
+                name: names.get(&p.id).cloned().unwrap_or_else(|| p.name.clone()),
+                kind_label: kind.label().to_owned(),
+            }
+        })
+        .collect())
+}
+
+pub async fn start_options(
+    state: &AppState,
+    account: &account::Model,
+    slug: &str,
+) -> Result<StartOptions, AppError> {
+    let demarche = demarches::published_by_slug(&state.db, slug).await?;
+    let (open, _) = demarches::opening(&demarche);
+    let audience = Audience::parse(&demarche.audience).unwrap_or(Audience::Tous);
+    Ok(StartOptions {
+        profiles: eligible_profiles(&state.db, account, &demarche).await?,
+        slug: demarche.slug,
+        title: demarche.title,
+        open,
+        audience: audience.label().to_owned(),
+    })
+}
+
+/// Starts a draft for `profile_id` (or the only eligible profile). Returns its id.
+pub async fn start(
+    state: &AppState,
+    account: &account::Model,
+    slug: &str,
+    profile_id: Option<i32>,
+) -> Result<i32, AppError> {
+    let demarche = demarches::published_by_slug(&state.db, slug).await?;
+    let (open, reason) = demarches::opening(&demarche);
+    if !open {
+        return Err(AppError::field(
+            "profil",
+            &reason.unwrap_or_else(|| "Cette démarche n’est pas ouverte.".into()),
+        ));
+    }
+    let eligible = eligible_profiles(&state.db, account, &demarche).await?;
+    let chosen = match (profile_id, eligible.as_slice()) {
+        (Some(id), list) => list.iter().find(|p| p.id == id).map(|p| p.id),
+        (None, [only]) => Some(only.id),
+        (None, _) => None,
+    };
+    let Some(profile_id) = chosen else {
+        return Err(AppError::field(
+            "profil",
+            if eligible.is_empty() {
+                "Aucun de vos profils ne peut déposer cette démarche : ajoutez ou rejoignez d’abord le profil qui convient."
+            } else {
+                "Choisissez pour quel profil vous déposez cette demande."
+            },
+        ));
+    };
+    let version_id = demarche
+        .current_version_id
+        .ok_or_else(|| AppError::internal_msg("published démarche without a version"))?;
+    let txn = state.db.begin().await?;
+    let now = now();
+    let inserted = dossier::Entity::insert(dossier::ActiveModel {
+        id: NotSet,
+        demarche_id: Set(demarche.id),
+        version_id: Set(version_id),
+        profile_id: Set(profile_id),
+        created_by: Set(Some(account.id)),
+        status: Set(DossierStatus::Brouillon.as_str().into()),
+        number: Set(None),
+        answers: Set(answers_json(&Answers::default())?),
+        lock_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        submitted_at: Set(None),
+        decided_at: Set(None),
+    })
+    .exec(&txn)
+    .await?;
+    let id = inserted.last_insert_id;
+    record(
+        &txn,
+        id,
+        None,
+        DossierStatus::Brouillon,
+        Some(account.id),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// The form of a dossier and the démarche it belongs to.
+pub async fn form_of<C: ConnectionTrait>(
+    db: &C,
+    row: &dossier::Model,
+) -> Result<(demarche::Model, FormDefinition), AppError> {
+    let demarche = demarche::Entity::find_by_id(row.demarche_id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let definition = demarches::definition(db, row.version_id).await?;
+    Ok((demarche, definition))
+}
+
+/// The shown page after `index` (0-based), or none for « Vérifiez vos réponses ».
+pub fn next_page(def: &FormDefinition, answers: &Answers, index: usize) -> Option<usize> {
+    forms::visible_pages(def, answers)
+        .into_iter()
+        .find(|i| *i > index)
+}
+
+pub fn previous_page(def: &FormDefinition, answers: &Answers, index: usize) -> Option<usize> {
+    forms::visible_pages(def, answers)
+        .into_iter()
+        .rev()
+        .find(|i| *i < index)
+}
+
+pub fn page_path(dossier_id: i32, index: usize) -> String {
+    format!("/dossiers/{dossier_id}/etape/{}", index + 1)
+}
+
+pub fn review_path(dossier_id: i32) -> String {
+    format!("/dossiers/{dossier_id}/verification")
+}
+
+/// Page `number` (1-based) of a draft, to fill.
+pub async fn fill_page(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+    number: usize,
+    check: bool,
+    notices: Vec<String>,
+) -> Result<FillPage, AppError> {
+    let row = load_editable(&state.db, account, id).await?;
+    let (demarche, def) = form_of(&state.db, &row).await?;
+    let answers = answers_of(&row);
+    let index = number.checked_sub(1).ok_or_else(AppError::not_found)?;
+    let page = def
+        .pages
+        .get(index)
+        .ok_or_else(AppError::not_found)?
+        .clone();
+    let visible = forms::visible_pages(&def, &answers);
+    let step = visible
+        .iter()
+        .position(|i| *i == index)
+        .map(|p| p + 1)
+        .ok_or_else(AppError::not_found)?;
+    let files = files_of(&state.db, id).await?;
+    let counts = counts(&files);
+    let today = today();
+    let errors = if check {
+        forms::validate_page_at(&def, index, &answers, &counts, &today)
+    } else {
+        Vec::new()
+    };
+    // Fields whose condition names an answer of another page, and does not hold.
+    let shown = forms::prune_hidden(&def, &answers);
+    let own: HashSet<&str> = page.fields.iter().map(|f| f.key.as_str()).collect();
+    let hidden_fields = page
+        .fields
+        .iter()
+        .filter(|f| {
+            f.condition.as_ref().is_some_and(|c| {
+                !own.contains(c.field.as_str()) && !forms::condition_holds(c, &shown)
+            })
+        })
+        .map(|f| f.key.clone())
+        .collect();
+    Ok(FillPage {
+        dossier_id: id,
+        demarche_title: demarche.title,
+        demarche_slug: demarche.slug,
+        profile_name: profile_name(&state.db, row.profile_id).await?,
+        status: status_of(&row),
+        index,
+        step,
+        steps: visible.len() + 1,
+        previous: previous_page(&def, &answers, index).map(|i| i + 1),
+        page,
+        answers,
+        files: files.iter().map(file_row).collect(),
+        errors,
+        hidden_fields,
+        notices,
+        max_file_mb: state.settings.max_file_bytes / 1_000_000,
+        today,
+        lock_version: row.lock_version,
+    })
+}
+
+/// Saves what was typed on page `index` (0-based) and applies `edit` to the answers
+/// (adding or removing an item of a repeated group). Returns the new answers.
+pub async fn save_page(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+    index: usize,
+    pairs: &[(String, String)],
+    edit: impl FnOnce(&mut Answers),
+) -> Result<(dossier::Model, FormDefinition, Answers), AppError> {
+    let row = load_editable(&state.db, account, id).await?;
+    let (_, def) = form_of(&state.db, &row).await?;
+    let page = def.pages.get(index).ok_or_else(AppError::not_found)?;
+    let mut answers = answers_of(&row);
+    forms::read_page(page, pairs, &mut answers);
+    edit(&mut answers);
+    dossier::Entity::update_many()
+        .col_expr(
+            dossier::Column::Answers,
+            Expr::value(answers_json(&answers)?),
+        )
+        .col_expr(dossier::Column::UpdatedAt, Expr::value(now()))
+        .col_expr(
+            dossier::Column::LockVersion,
+            Expr::col(dossier::Column::LockVersion).add(1),
+        )
+        .filter(dossier::Column::Id.eq(id))
+        .filter(dossier::Column::Status.is_in([
+            DossierStatus::Brouillon.as_str(),
+            DossierStatus::ComplementsDemandes.as_str(),
+        ]))
+        .exec(&state.db)
+        .await?;
+    Ok((row, def, answers))
+}
+
+/// Removes a file of an editable dossier.
+pub async fn remove_file(
+    state: &AppState,
+    account: &account::Model,
+    dossier_id: i32,
+    file_id: i32,
+) -> Result<(), AppError> {
+    load_editable(&state.db, account, dossier_id).await?;
+    let file = dossier_file::Entity::find_by_id(file_id)
+        .filter(dossier_file::Column::DossierId.eq(dossier_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    dossier_file::Entity::delete_by_id(file.id)
+        .exec(&state.db)
+        .await?;
+    state.storage.delete(&file.storage_key).await
+}
+
+/// After an item of a repeated group was removed: its files go, and the files of the
+/// items after it follow their item's new position.
+pub async fn shift_group_files(
+    state: &AppState,
+    dossier_id: i32,
+    group: &str,
+    removed: usize,
+) -> Result<(), AppError> {
+    let prefix = format!("{group}.");
+    for f in files_of(&state.db, dossier_id).await? {
+        let Some(rest) = f.field_path.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some((index, key)) = rest.split_once('.') else {
+            continue;
+        };
+        let Ok(index) = index.parse::<usize>() else {
+            continue;
+        };
+        if index == removed {
+            dossier_file::Entity::delete_by_id(f.id)
+                .exec(&state.db)
+                .await?;
+            state.storage.delete(&f.storage_key).await?;
+        } else if index > removed {
+            dossier_file::Entity::update_many()
+                .col_expr(
+                    dossier_file::Column::FieldPath,
+                    Expr::value(format!("{group}.{}.{key}", index - 1)),
+                )
+                .filter(dossier_file::Column::Id.eq(f.id))
+                .exec(&state.db)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// « Vérifiez vos réponses ».
+pub async fn review(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+) -> Result<ReviewView, AppError> {
+    let row = load_editable(&state.db, account, id).await?;
+    let (demarche, def) = form_of(&state.db, &row).await?;
+    let answers = answers_of(&row);
+    let files = files_of(&state.db, id).await?;
+    let visible = forms::visible_pages(&def, &answers);
+    let problem = forms::validate_all(&def, &answers, &counts(&files), &today())
+        .map(|(index, errors)| (index + 1, errors));
+    Ok(ReviewView {
+        dossier_id: id,
+        demarche_title: demarche.title,
+        profile_name: profile_name(&state.db, row.profile_id).await?,
+        status: status_of(&row),
+        pages: forms::review(&def, &answers),
+        files: files.iter().map(file_row).collect(),
+        problem,
+        steps: visible.len() + 1,
+        last_page: visible.last().map(|i| i + 1).unwrap_or(1),
+    })
+}
+
+/// The next number of the year, « 2026-000123 », taken in the caller's transaction
+/// (a rolled-back submission gives its number back).
+async fn next_number<C: ConnectionTrait>(db: &C, year: i32) -> Result<String, AppError> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "INSERT INTO dossier_counter (year, last) VALUES ($1, 1) \
+             ON CONFLICT (year) DO UPDATE SET last = dossier_counter.last + 1 RETURNING last"
+        }
+        _ => {
+            "INSERT INTO dossier_counter (year, last) VALUES (?, 1) \
+             ON CONFLICT (year) DO UPDATE SET last = dossier_counter.last + 1 RETURNING last"
+        }
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [year.into()]))
+        .await?
+        .ok_or_else(|| AppError::internal_msg("dossier counter returned nothing"))?;
+    let last: i32 = row.try_get("", "last")?;
+    Ok(format!("{year}-{last:06}"))
+}
+
+/// What « Transmettre » answers: the dossier's number.
+pub struct Submitted {
+    pub number: String,
+}
+
+/// « Transmettre »: checks the whole dossier, numbers it, records « Déposé » and queues
+/// the receipts, all in one transaction. Idempotent: a dossier already submitted
+/// answers with its number, and two concurrent submissions make one dossier.
+pub async fn submit(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+) -> Result<Submitted, AppError> {
+    let row = load_for_member(&state.db, account, id).await?;
+    let status = status_of(&row);
+    if status != DossierStatus::Brouillon {
+        // A retried or doubled request: the first one did the work.
+        return match (status, row.number) {
+            (DossierStatus::ComplementsDemandes, _) => Err(AppError::NotEditable),
+            (_, Some(number)) => Ok(Submitted { number }),
+            _ => Err(AppError::NotEditable),
+        };
+    }
+    let (demarche, def) = form_of(&state.db, &row).await?;
+    let (open, reason) = demarches::opening(&demarche);
+    if !open {
+        return Err(AppError::field(
+            "transmettre",
+            &reason.unwrap_or_else(|| "Cette démarche n’est pas ouverte.".into()),
+        ));
+    }
+    let answers = answers_of(&row);
+    let files = files_of(&state.db, id).await?;
+    if let Some((_, errors)) = forms::validate_all(&def, &answers, &counts(&files), &today()) {
+        return Err(AppError::Validation(errors));
+    }
+    let kept = forms::prune_hidden(&def, &answers);
+    let to = DossierStatus::Brouillon
+        .apply(Transition::Transmettre)
+        .ok_or_else(|| AppError::internal_msg("transition refused"))?;
+
+    let txn = state.db.begin().await?;
+    let now = now();
+    let number = next_number(&txn, now.year()).await?;
+    let updated = dossier::Entity::update_many()
+        .col_expr(dossier::Column::Status, Expr::value(to.as_str()))
+        .col_expr(dossier::Column::Number, Expr::value(number.clone()))
+        .col_expr(dossier::Column::Answers, Expr::value(answers_json(&kept)?))
+        .col_expr(dossier::Column::SubmittedAt, Expr::value(now))
+        .col_expr(dossier::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            dossier::Column::LockVersion,
+            Expr::col(dossier::Column::LockVersion).add(1),
+        )
+        .filter(dossier::Column::Id.eq(id))
+        .filter(dossier::Column::Status.eq(DossierStatus::Brouillon.as_str()))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        // Another request submitted it meanwhile.
+        txn.rollback().await?;
+        let row = load_for_member(&state.db, account, id).await?;
+        return row
+            .number
+            .map(|number| Submitted { number })
+            .ok_or(AppError::NotEditable);
+    }
+    record(
+        &txn,
+        id,
+        Some(DossierStatus::Brouillon),
+        to,
+        Some(account.id),
+        None,
+    )
+    .await?;
+    // Files of hidden fields are not part of the dossier.
+    let kept_paths: HashSet<String> = forms::visible_attachment_paths(&def, &kept)
+        .into_iter()
+        .collect();
+    let mut dropped = Vec::new();
+    for f in &files {
+        if !kept_paths.contains(&f.field_path) {
+            dossier_file::Entity::delete_by_id(f.id).exec(&txn).await?;
+            dropped.push(f.storage_key.clone());
+        }
+    }
+    let recipients = receipt_recipients(&txn, account, row.profile_id).await?;
+    let profile = profile_name(&txn, row.profile_id).await?;
+    let file_count = files.len() - dropped.len();
+    for to in recipients {
+        let paragraphs = vec![
+            format!(
+                "{} la demande « {} » le {} pour le profil {}.",
+                if to == account.email {
+                    "Vous avez bien déposé".to_owned()
+                } else {
+                    format!("{} a déposé", full_name(account))
+                },
+                demarche.title,
+                format_datetime(now),
+                profile
+            ),
+            format!("Numéro de dossier : {number}."),
+            format!(
+                "Récapitulatif : {} page(s) de réponses, {} pièce(s) jointe(s). Vous pouvez télécharger une copie complète du dossier en PDF depuis son suivi.",
+                forms::visible_pages(&def, &kept).len(),
+                file_count
+            ),
+            "Les services du Département vont examiner votre dossier. Vous recevrez un courriel à chaque changement de son statut.".to_owned(),
+        ];
+        state
+            .mailer
+            .queue(
+                &txn,
+                &to,
+                Template::Notification {
+                    subject: format!("Accusé de réception : dossier {number}"),
+                    heading: format!("Votre dossier {number} a bien été déposé"),
+                    paragraphs,
+                    action: Some(Action {
+                        label: "Suivre mon dossier".into(),
+                        url: format!("{}/mon-compte/dossiers/{id}", state.settings.public_url),
+                    }),
+                },
+            )
+            .await?;
+    }
+    txn.commit().await?;
+    state.mailer.wake();
+    for key in dropped {
+        state.storage.delete(&key).await?;
+    }
+    Ok(Submitted { number })
+}
+
+/// The person who files, and the profile's other members who asked for receipts.
+async fn receipt_recipients<C: ConnectionTrait>(
+    db: &C,
+    filer: &account::Model,
+    profile_id: i32,
+) -> Result<Vec<String>, AppError> {
+    let others: Vec<i32> = profile_member::Entity::find()
+        .filter(profile_member::Column::ProfileId.eq(profile_id))
+        .filter(profile_member::Column::Receipts.eq(true))
+        .filter(profile_member::Column::AccountId.ne(filer.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.account_id)
+        .collect();
+    let mut to = vec![filer.email.clone()];
+    to.extend(
+        account::Entity::find()
+            .filter(account::Column::Id.is_in(others))
+            .filter(account::Column::Active.eq(true))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| a.email),
+    );
+    Ok(to)
+}
+
+struct Listed {
+    rows: Vec<dossier::Model>,
+    titles: HashMap<i32, (String, String)>,
+    profiles: HashMap<i32, String>,
+}
+
+/// The dossiers of the account's profiles with the given statuses, newest first, with
+/// their démarches and profile names (three queries, whatever the number of rows).
+async fn list(
+    db: &DatabaseConnection,
+    account: &account::Model,
+    drafts: bool,
+) -> Result<Listed, AppError> {
+    let ids = my_profile_ids(db, account).await?;
+    let mut select = dossier::Entity::find().filter(dossier::Column::ProfileId.is_in(ids));
+    select = if drafts {
+        select
+            .filter(dossier::Column::Status.eq(DossierStatus::Brouillon.as_str()))
+            .order_by_desc(dossier::Column::UpdatedAt)
+    } else {
+        select
+            .filter(dossier::Column::Status.ne(DossierStatus::Brouillon.as_str()))
+            .order_by_desc(dossier::Column::SubmittedAt)
+    };
+    let rows = select.order_by_desc(dossier::Column::Id).all(db).await?;
+    let demarche_ids: HashSet<i32> = rows.iter().map(|r| r.demarche_id).collect();
+    let titles = demarche::Entity::find()
+        .filter(demarche::Column::Id.is_in(demarche_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, (d.title, d.slug)))
+        .collect();
+    let profiles = profile_names(db, rows.iter().map(|r| r.profile_id)).await?;
+    Ok(Listed {
+        rows,
+        titles,
+        profiles,
+    })
+}
+
+/// « Mes brouillons ».
+pub async fn drafts(state: &AppState, account: &account::Model) -> Result<Vec<DraftRow>, AppError> {
+    let listed = list(&state.db, account, true).await?;
+    let version_ids: HashSet<i32> = listed.rows.iter().map(|r| r.version_id).collect();
+    let mut definitions = HashMap::new();
+    for v in version_ids {
+        definitions.insert(v, demarches::definition(&state.db, v).await?);
+    }
+    let dossier_ids: Vec<i32> = listed.rows.iter().map(|r| r.id).collect();
+    let mut files: BTreeMap<i32, Vec<dossier_file::Model>> = BTreeMap::new();
+    for f in dossier_file::Entity::find()
+        .filter(dossier_file::Column::DossierId.is_in(dossier_ids))
+        .all(&state.db)
+        .await?
+    {
+        files.entry(f.dossier_id).or_default().push(f);
+    }
+    let today = today();
+    Ok(listed
+        .rows
+        .iter()
+        .map(|r| {
+            let answers = answers_of(r);
+            let counts = counts(files.get(&r.id).map(Vec::as_slice).unwrap_or_default());
+            let (answered, required, first_problem) = match definitions.get(&r.version_id) {
+                Some(def) => {
+                    let (answered, required) = forms::completion(def, &answers, &counts, &today);
+                    let problem = forms::validate_all(def, &answers, &counts, &today)
+                        .map(|(index, _)| index + 1);
+                    (answered, required, problem)
+                }
+                None => (0, 0, Some(1)),
+            };
+            DraftRow {
+                id: r.id,
+                demarche_title: listed
+                    .titles
+                    .get(&r.demarche_id)
+                    .map(|t| t.0.clone())
+                    .unwrap_or_default(),
+                profile_name: listed
+                    .profiles
+                    .get(&r.profile_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                updated: format_datetime(r.updated_at),
+                answered,
+                required,
+                first_problem,
+            }
+        })
+        .collect())
+}
+
+/// « Mes dossiers ».
+pub async fn dossiers(
+    state: &AppState,
+    account: &account::Model,
+) -> Result<Vec<DossierRow>, AppError> {
+    let listed = list(&state.db, account, false).await?;
+    Ok(listed
+        .rows
+        .iter()
+        .map(|r| DossierRow {
+            id: r.id,
+            number: r.number.clone().unwrap_or_default(),
+            demarche_title: listed
+                .titles
+                .get(&r.demarche_id)
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
+            profile_name: listed
+                .profiles
+                .get(&r.profile_id)
+                .cloned()
+                .unwrap_or_default(),
+            submitted: r.submitted_at.map(format_date).unwrap_or_default(),
+            status: status_of(r),
+        })
+        .collect())
+}
+
+/// A dossier's page.
+pub async fn detail(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+) -> Result<DossierView, AppError> {
+    let row = load_for_member(&state.db, account, id).await?;
+    let status = status_of(&row);
+    if status == DossierStatus::Brouillon {
+        return Err(AppError::not_found());
+    }
+    let (demarche, def) = form_of(&state.db, &row).await?;
+    let answers = answers_of(&row);
+    let files = files_of(&state.db, id).await?;
+    let events = dossier_event::Entity::find()
+        .filter(dossier_event::Column::DossierId.eq(id))
+        .order_by_asc(dossier_event::Column::Id)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|e| e.from_status.is_some())
+        .map(|e| EventRow {
+            date: format_datetime(e.created_at),
+            status: DossierStatus::parse(&e.to_status).unwrap_or(status),
+            message: e.message,
+        })
+        .collect();
+    let filer = match row.created_by {
+        Some(by) => account::Entity::find_by_id(by)
+            .one(&state.db)
+            .await?
+            .map(|a| full_name(&a))
+            .unwrap_or_default(),
+        None => "Compte supprimé".into(),
+    };
+    Ok(DossierView {
+        id,
+        number: row.number.clone().unwrap_or_default(),
+        demarche_title: demarche.title,
+        demarche_slug: demarche.slug,
+        profile_name: profile_name(&state.db, row.profile_id).await?,
+        filer,
+        submitted: row.submitted_at.map(format_datetime).unwrap_or_default(),
+        status,
+        events,
+        pages: forms::review(&def, &answers),
+        files: files.iter().map(file_row).collect(),
+    })
+}
+
+/// « Supprimer » a draft: its files go too.
+pub async fn delete_draft(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+) -> Result<(), AppError> {
+    let row = load_for_member(&state.db, account, id).await?;
+    if status_of(&row) != DossierStatus::Brouillon {
+        return Err(AppError::NotEditable);
+    }
+    let files = files_of(&state.db, id).await?;
+    let deleted = dossier::Entity::delete_many()
+        .filter(dossier::Column::Id.eq(id))
+        .filter(dossier::Column::Status.eq(DossierStatus::Brouillon.as_str()))
+        .exec(&state.db)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(AppError::NotEditable);
+    }
+    for f in files {
+        state.storage.delete(&f.storage_key).await?;
+    }
+    Ok(())
+}
+
+/// « Dupliquer »: a new draft with the answers and files of a dossier, on the
+/// démarche's current form.
+pub async fn duplicate(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+) -> Result<i32, AppError> {
+    let row = load_for_member(&state.db, account, id).await?;
+    let demarche = demarche::Entity::find_by_id(row.demarche_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let (open, reason) = demarches::opening(&demarche);
+    if !open {
+        return Err(AppError::field(
+            "dupliquer",
+            &reason.unwrap_or_else(|| "Cette démarche n’est pas ouverte.".into()),
+        ));
+    }
+    let version_id = demarche
+        .current_version_id
+        .ok_or_else(|| AppError::internal_msg("démarche without a version"))?;
+    let files = files_of(&state.db, id).await?;
+    let mut copies = Vec::new();
+    for f in &files {
+        let key = format!("dossiers/{}", uuid::Uuid::new_v4());
+        state.storage.copy(&f.storage_key, &key).await?;
+        copies.push((f, key));
+    }
+    let txn = state.db.begin().await?;
+    let now = now();
+    let inserted = dossier::Entity::insert(dossier::ActiveModel {
+        id: NotSet,
+        demarche_id: Set(row.demarche_id),
+        version_id: Set(version_id),
+        profile_id: Set(row.profile_id),
+        created_by: Set(Some(account.id)),
+        status: Set(DossierStatus::Brouillon.as_str().into()),
+        number: Set(None),
+        answers: Set(row.answers.clone()),
+        lock_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        submitted_at: Set(None),
+        decided_at: Set(None),
+    })
+    .exec(&txn)
+    .await?;
+    let new_id = inserted.last_insert_id;
+    for (f, key) in &copies {
+        dossier_file::Entity::insert(dossier_file::ActiveModel {
+            id: NotSet,
+            dossier_id: Set(new_id),
+            field_path: Set(f.field_path.clone()),
+            storage_key: Set(key.clone()),
+            original_name: Set(f.original_name.clone()),
+            kind: Set(f.kind.clone()),
+            size_bytes: Set(f.size_bytes),
+            sha256: Set(f.sha256.clone()),
+            uploaded_by: Set(Some(account.id)),
+            created_at: Set(now),
+        })
+        .exec(&txn)
+        .await?;
+    }
+    record(
+        &txn,
+        new_id,
+        None,
+        DossierStatus::Brouillon,
+        Some(account.id),
+        row.number.as_ref().map(|n| format!("Copie du dossier {n}")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(new_id)
+}
+
+/// The PDF copy of a dossier (« Télécharger »).
+pub async fn pdf_copy(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+) -> Result<(String, Vec<u8>), AppError> {
+    let view = detail(state, account, id).await?;
+    let copy = super::pdf::PdfCopy {
+        organisation: crate::branding::DEPARTEMENT.to_owned(),
+        title: view.demarche_title.clone(),
+        number: Some(view.number.clone()),
+        status: view.status.label().to_owned(),
+        profile: view.profile_name.clone(),
+        filer: view.filer.clone(),
+        dates: vec![("Déposé le".to_owned(), view.submitted.clone())],
+        sections: view
+            .pages
+            .iter()
+            .map(|p| super::pdf::PdfSection {
+                title: p.title.clone(),
+                items: p
+                    .items
+                    .iter()
+                    .map(|item| match item {
+                        forms::ReviewItem::Heading(h) => super::pdf::PdfItem::Heading(h.clone()),
+                        forms::ReviewItem::Answer {
+                            label, lines, path, ..
+                        } => {
+                            let files: Vec<String> = view
+                                .files
+                                .iter()
+                                .filter(|f| &f.field_path == path)
+                                .map(|f| format!("{} ({})", f.name, f.size))
+                                .collect();
+                            super::pdf::PdfItem::Answer {
+                                label: label.clone(),
+                                lines: if files.is_empty() {
+                                    lines.clone()
+                                } else {
+                                    files
+                                },
+                            }
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+        attachments: view
+            .files
+            .iter()
+            .map(|f| super::pdf::PdfAttachment {
+                field: field_label(&view, &f.field_path),
+                name: f.name.clone(),
+                size: f.size.clone(),
+            })
+            .collect(),
+        generated_at: format_datetime(now()),
+    };
+    let bytes = tokio::task::spawn_blocking(move || super::pdf::render(&copy))
+        .await
+        .map_err(|e| AppError::internal("PDF task failed", &e))?
+        .map_err(|e| AppError::internal("PDF rendering failed", &e))?;
+    Ok((view.number, bytes))
+}
+
+fn field_label(view: &DossierView, path: &str) -> String {
+    view.pages
+        .iter()
+        .flat_map(|p| p.items.iter())
+        .find_map(|item| match item {
+            forms::ReviewItem::Answer { label, path: p, .. } if p == path => Some(label.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
