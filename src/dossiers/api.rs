@@ -59,12 +59,15 @@ pub async fn draft_page(id: i32, page: usize, check: bool) -> Result<FillPage, A
             let account = auth::require_verified().await?;
             let session = auth::session().await?;
             let notices: Vec<String> = session
-                .remove(&notices_key(id))
+                .get(&notices_key(id))
                 .await
                 .ok()
                 .flatten()
                 .unwrap_or_default();
-            service::fill_page(&app_state(), &account, id, page, check, notices).await
+            let fill = service::fill_page(&app_state(), &account, id, page, check, notices).await?;
+            // Shown once.
+            let _ = session.remove::<Vec<String>>(&notices_key(id)).await;
+            Ok(fill)
         }
         .await,
     )

@@ -123,7 +123,7 @@ async fn store_file(
     path: &str,
     name: &str,
     part: &mut Part<'_>,
-) -> Result<Result<(), String>, AppError> {
+) -> Result<Result<i32, String>, AppError> {
     let key = format!("dossiers/{dossier_id}/{}", uuid::Uuid::new_v4());
     let mut upload = state.storage.writer(&key).await?;
     let mut scanner = Scanner::new(state.settings.max_file_bytes);
@@ -141,7 +141,14 @@ async fn store_file(
         };
         // A crafted PDF can cost the scanner a moment of CPU: keep the runtime's other
         // tasks running meanwhile.
-        if let Err(refusal) = tokio::task::block_in_place(|| scanner.feed(&chunk)) {
+        let multi_thread = tokio::runtime::Handle::current().runtime_flavor()
+            == tokio::runtime::RuntimeFlavor::MultiThread;
+        let verdict = if multi_thread {
+            tokio::task::block_in_place(|| scanner.feed(&chunk))
+        } else {
+            scanner.feed(&chunk)
+        };
+        if let Err(refusal) = verdict {
             upload.abort().await;
             return Ok(Err(refusal.message(name)));
         }
@@ -170,12 +177,14 @@ async fn store_file(
         uploaded_by: Set(Some(account.id)),
         created_at: Set(now()),
     };
-    if let Err(e) = dossier_file::Entity::insert(row).exec(&state.db).await {
-        // No record: no file either.
-        state.storage.delete(&key).await?;
-        return Err(e.into());
+    match dossier_file::Entity::insert(row).exec(&state.db).await {
+        Ok(inserted) => Ok(Ok(inserted.last_insert_id)),
+        Err(e) => {
+            // No record: no file either.
+            state.storage.delete(&key).await?;
+            Err(e.into())
+        }
     }
-    Ok(Ok(()))
 }
 
 /// `POST /dossiers/{id}/etape/{page}`: saves the page's answers, stores the files
@@ -255,16 +264,17 @@ async fn handle_page_post(
     let mut text_bytes = 0usize;
     let mut action = Action::Next;
     let mut notices = Vec::new();
+    let mut stored: Vec<i32> = Vec::new();
     loop {
         let mut part = match multipart.next_field().await {
             Ok(Some(part)) => part,
             Ok(None) => break,
             Err(e) => {
+                // A cut connection: saving half a page would erase answers that did not
+                // arrive. Nothing is saved; the files that did arrive are removed.
                 tracing::info!(error = %e, "unreadable form post");
-                notices.push(
-                    "L’envoi a été interrompu : vérifiez votre connexion et réessayez.".into(),
-                );
-                break;
+                remove_stored(state, &stored).await;
+                return Err(AppError::Transport(e.to_string()));
             }
         };
         let name = part.name().unwrap_or_default().to_owned();
@@ -287,7 +297,8 @@ async fn handle_page_post(
                 continue;
             }
             match store_file(state, id, &account, path, &file_name, &mut part).await? {
-                Ok(_) => {
+                Ok(file_id) => {
+                    stored.push(file_id);
                     *existing.entry(path.to_owned()).or_default() += 1;
                 }
                 Err(notice) => notices.push(notice),
@@ -317,26 +328,33 @@ async fn handle_page_post(
 
     let group_edit = action.clone();
     let edited_page = page.clone();
-    let (_, def, answers) =
-        service::save_page(
-            state,
-            &account,
-            id,
-            index,
-            &pairs,
-            move |a| match group_edit {
-                Action::AddItem(group) => {
-                    if let Some(field) = edited_page.fields.iter().find(|f| f.key == group) {
-                        forms::add_group_item(field, a);
-                    }
+    let saved = service::save_page(
+        state,
+        &account,
+        id,
+        index,
+        &pairs,
+        move |a| match group_edit {
+            Action::AddItem(group) => {
+                if let Some(field) = edited_page.fields.iter().find(|f| f.key == group) {
+                    forms::add_group_item(field, a);
                 }
-                Action::RemoveItem(group, i) => {
-                    forms::remove_group_item(a, &group, i);
-                }
-                _ => {}
-            },
-        )
-        .await?;
+            }
+            Action::RemoveItem(group, i) => {
+                forms::remove_group_item(a, &group, i);
+            }
+            _ => {}
+        },
+    )
+    .await;
+    let (def, answers) = match saved {
+        Ok((_, def, answers)) => (def, answers),
+        Err(e) => {
+            // Submitted meanwhile: the files of this post do not join it.
+            remove_stored(state, &stored).await;
+            return Err(e);
+        }
+    };
     let here = service::page_path(id, index);
     let redirect = match &action {
         Action::Next => {
@@ -359,7 +377,7 @@ async fn handle_page_post(
         Action::Save => format!("{here}?message=brouillon-enregistre"),
         Action::Autosave => here,
         Action::Review => service::review_path(id),
-        Action::Attach(path) => format!("{here}#{}", forms::input_id(path)),
+        Action::Attach(path) => format!("{here}#{}", anchor(path)),
         Action::RemoveFile(file_id) => {
             service::remove_file(state, &account, id, *file_id).await?;
             format!("{here}?message=fichier-retire")
@@ -371,12 +389,12 @@ async fn handle_page_post(
             };
             format!(
                 "{here}#{}",
-                forms::input_id(&format!("{group}.{}", count.saturating_sub(1)))
+                anchor(&format!("{group}.{}", count.saturating_sub(1)))
             )
         }
         Action::RemoveItem(group, removed) => {
             service::shift_group_files(state, id, group, *removed).await?;
-            format!("{here}#{}", forms::input_id(group))
+            format!("{here}#{}", anchor(group))
         }
     };
     let files = service::files_of(&state.db, id).await?;
@@ -385,6 +403,29 @@ async fn handle_page_post(
         notices,
         files: files.iter().map(service::file_row).collect(),
     })
+}
+
+/// Removes the files stored by a post that did not go through.
+async fn remove_stored(state: &AppState, ids: &[i32]) {
+    for id in ids {
+        let Ok(Some(file)) = dossier_file::Entity::find_by_id(*id).one(&state.db).await else {
+            continue;
+        };
+        let _ = dossier_file::Entity::delete_by_id(file.id)
+            .exec(&state.db)
+            .await;
+        if let Err(e) = state.storage.delete(&file.storage_key).await {
+            tracing::warn!(key = %file.storage_key, error = %e, "file not removed");
+        }
+    }
+}
+
+/// An address anchor made only of safe characters (it goes into a `Location` header).
+fn anchor(name: &str) -> String {
+    forms::input_id(name)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect()
 }
 
 /// `filename*` of RFC 6266: the UTF-8 name, percent-encoded.

@@ -458,7 +458,7 @@ pub async fn save_page(
     let mut answers = answers_of(&row);
     forms::read_page(page, pairs, &mut answers);
     edit(&mut answers);
-    dossier::Entity::update_many()
+    let updated = dossier::Entity::update_many()
         .col_expr(
             dossier::Column::Answers,
             Expr::value(answers_json(&answers)?),
@@ -475,6 +475,10 @@ pub async fn save_page(
         ]))
         .exec(&state.db)
         .await?;
+    if updated.rows_affected == 0 {
+        // Submitted meanwhile (another tab, another device).
+        return Err(AppError::NotEditable);
+    }
     Ok((row, def, answers))
 }
 
@@ -940,7 +944,10 @@ pub async fn delete_draft(
         return Err(AppError::NotEditable);
     }
     for f in files {
-        state.storage.delete(&f.storage_key).await?;
+        // The draft is gone; a file left behind is removed by the storage cleaner.
+        if let Err(e) = state.storage.delete(&f.storage_key).await {
+            tracing::warn!(key = %f.storage_key, error = %e, "file of a deleted draft not removed");
+        }
     }
     Ok(())
 }
@@ -953,6 +960,10 @@ pub async fn duplicate(
     id: i32,
 ) -> Result<i32, AppError> {
     let row = load_for_member(&state.db, account, id).await?;
+    if status_of(&row) == DossierStatus::Brouillon {
+        // Only a filed dossier is duplicated; a draft is simply resumed.
+        return Err(AppError::not_found());
+    }
     let demarche = demarche::Entity::find_by_id(row.demarche_id)
         .one(&state.db)
         .await?
@@ -968,12 +979,6 @@ pub async fn duplicate(
         .current_version_id
         .ok_or_else(|| AppError::internal_msg("démarche without a version"))?;
     let files = files_of(&state.db, id).await?;
-    let mut copies = Vec::new();
-    for f in &files {
-        let key = format!("dossiers/{}", uuid::Uuid::new_v4());
-        state.storage.copy(&f.storage_key, &key).await?;
-        copies.push((f, key));
-    }
     let txn = state.db.begin().await?;
     let now = now();
     let inserted = dossier::Entity::insert(dossier::ActiveModel {
@@ -994,12 +999,20 @@ pub async fn duplicate(
     .exec(&txn)
     .await?;
     let new_id = inserted.last_insert_id;
-    for (f, key) in &copies {
-        dossier_file::Entity::insert(dossier_file::ActiveModel {
+    let mut copied = Vec::new();
+    let mut result = Ok(());
+    for f in &files {
+        let key = format!("dossiers/{new_id}/{}", uuid::Uuid::new_v4());
+        if let Err(e) = state.storage.copy(&f.storage_key, &key).await {
+            result = Err(e);
+            break;
+        }
+        copied.push(key.clone());
+        if let Err(e) = dossier_file::Entity::insert(dossier_file::ActiveModel {
             id: NotSet,
             dossier_id: Set(new_id),
             field_path: Set(f.field_path.clone()),
-            storage_key: Set(key.clone()),
+            storage_key: Set(key),
             original_name: Set(f.original_name.clone()),
             kind: Set(f.kind.clone()),
             size_bytes: Set(f.size_bytes),
@@ -1008,7 +1021,19 @@ pub async fn duplicate(
             created_at: Set(now),
         })
         .exec(&txn)
-        .await?;
+        .await
+        {
+            result = Err(e.into());
+            break;
+        }
+    }
+    if let Err(e) = result {
+        // Nothing of the copy stays: no row (rolled back), no file.
+        drop(txn);
+        for key in copied {
+            let _ = state.storage.delete(&key).await;
+        }
+        return Err(e);
     }
     record(
         &txn,

@@ -83,6 +83,27 @@ impl<'a> Browser<'a> {
         response
     }
 
+    /// Posts a multipart form (a dossier page: its answers, files and button) the way
+    /// the browser does. With `xhr`, asks for the JSON answer the page's script reads
+    /// instead of a redirect.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+        xhr: bool,
+    ) -> reqwest::Response {
+        let mut request = self.client.post(self.app.url(path)).multipart(form);
+        if xhr {
+            request = request.header("x-guichet-xhr", "1");
+        }
+        if let Some(c) = self.cookie() {
+            request = request.header("Cookie", format!("guichet_session={c}"));
+        }
+        let response = request.send().await.expect("request sent");
+        self.remember(&response);
+        response
+    }
+
     pub async fn who(&self) -> Option<CurrentUser> {
         let response = self.call::<GetCurrentUser>(&[]).await;
         assert!(response.status().is_success());

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod cli;
+mod dossiers;
 mod health;
 mod mail_queue;
 mod pages;
