@@ -201,16 +201,17 @@ pub async fn page_post(
     let here = format!("/dossiers/{id}/etape/{number}");
     match handle_page_post(&state, &session, id, number, multipart).await {
         Ok(outcome) => {
+            // Kept for the page shown next (after the redirect, or the script's reload).
+            if !outcome.notices.is_empty()
+                && let Err(e) = session
+                    .insert(&super::api::notices_key(id), &outcome.notices)
+                    .await
+            {
+                tracing::warn!(error = %e, "could not keep the upload notices");
+            }
             if xhr {
                 Json(outcome).into_response()
             } else {
-                if !outcome.notices.is_empty()
-                    && let Err(e) = session
-                        .insert(&super::api::notices_key(id), &outcome.notices)
-                        .await
-                {
-                    tracing::warn!(error = %e, "could not keep the upload notices");
-                }
                 Redirect::to(&outcome.redirect).into_response()
             }
         }

@@ -343,7 +343,7 @@ fn FillForm(fill: FillPage) -> impl IntoView {
             on:input=on_input
         >
             // Enter in a text field presses the first button: make it « Page suivante ».
-            <button type="submit" name="action" value="suivante" class="visually-hidden" tabindex="-1">
+            <button type="submit" name="action" value="suivante" class="visually-hidden" tabindex="-1" aria-hidden="true">
                 "Page suivante"
             </button>
             <PageFields page=fill.page.clone() ctx />
@@ -924,14 +924,31 @@ mod client {
                 saved.set(Some("Envoi du fichier en cours…".into()));
                 self.send(&data, action, bar, move |status, body| {
                     let target = redirect_of(&body).filter(|_| status == 200);
-                    match (target, web_sys::window()) {
-                        (Some(redirect), Some(window)) => {
-                            let _ = window.location().assign(&redirect);
+                    let Some(window) = web_sys::window() else {
+                        return;
+                    };
+                    let location = window.location();
+                    let here = format!(
+                        "{}{}",
+                        location.pathname().unwrap_or_default(),
+                        location.search().unwrap_or_default()
+                    );
+                    match target {
+                        // Another page: go there.
+                        Some(redirect) if redirect.split('#').next() != Some(here.as_str()) => {
+                            let _ = location.assign(&redirect);
                         }
-                        (None, Some(window)) => {
-                            let _ = window.location().reload();
+                        // The same page: load it again (a new fragment alone would not),
+                        // to show the files and notices, at the field.
+                        Some(redirect) => {
+                            if let Some((_, hash)) = redirect.split_once('#') {
+                                let _ = location.set_hash(hash);
+                            }
+                            let _ = location.reload();
                         }
-                        _ => {}
+                        None => {
+                            let _ = location.reload();
+                        }
                     }
                 });
             }
