@@ -105,9 +105,21 @@ step_chromium() {
   fi
 }
 
+# pdftotext and pdfinfo (poppler): the tests read the text of the PDF copies with them.
+step_poppler() {
+  if command -v pdftotext >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1; then
+    say "poppler-utils (pdftotext): already installed"
+  elif [ "$(id -u)" = 0 ]; then
+    say "poppler-utils (pdftotext): installing Debian's package"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+  else
+    echo "pdftotext is missing: run 'sudo apt-get install poppler-utils'" >&2; exit 1
+  fi
+}
+
 what="${1:-all}"
 case "$what" in
   build) step_wasm_target; step_cargo_leptos; step_wasm_bindgen; step_npm ;;
-  all) step_wasm_target; step_cargo_leptos; step_wasm_bindgen; step_npm; step_chromium ;;
+  all) step_wasm_target; step_cargo_leptos; step_wasm_bindgen; step_npm; step_chromium; step_poppler ;;
   *) echo "usage: install-tools.sh [build|all]" >&2; exit 2 ;;
 esac

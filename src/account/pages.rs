@@ -64,6 +64,7 @@ fn flash(key: &str) -> Option<(&'static str, &'static str)> {
             "Votre brouillon est enregistré. Vous pourrez le reprendre à tout moment depuis « Mes brouillons ».",
         ),
         "fichier-retire" => ("success", "Le fichier a été retiré."),
+        "preferences-enregistrees" => ("success", "Votre choix est enregistré."),
         "dossier-transmis" => (
             "success",
             "Votre dossier est transmis. Un accusé de réception vous a été envoyé par courriel.",

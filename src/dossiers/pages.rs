@@ -374,7 +374,12 @@ fn FillForm(fill: FillPage) -> impl IntoView {
 
 // ---------------------------------------------------------------- review
 
-fn answer_rows(pages: Vec<ReviewPage>, files: Vec<FileRow>, change: Option<i32>) -> impl IntoView {
+fn answer_rows(
+    pages: Vec<ReviewPage>,
+    files: Vec<FileRow>,
+    change: Option<i32>,
+    nested: bool,
+) -> impl IntoView {
     pages
         .into_iter()
         .map(|p| {
@@ -383,7 +388,11 @@ fn answer_rows(pages: Vec<ReviewPage>, files: Vec<FileRow>, change: Option<i32>)
             view! {
                 <section class="review-page">
                     <div class="review-heading">
-                        <h2>{p.title.clone()}</h2>
+                        {if nested {
+                            view! { <h3>{p.title.clone()}</h3> }.into_any()
+                        } else {
+                            view! { <h2>{p.title.clone()}</h2> }.into_any()
+                        }}
                         {href.clone().map(|href| view! {
                             <a href=href>"Modifier"<span class="visually-hidden">{format!(" : {page_title}")}</span></a>
                         })}
@@ -463,7 +472,7 @@ pub fn ReviewFormPage() -> impl IntoView {
                                             </div>
                                         }
                                     })}
-                                {answer_rows(r.pages.clone(), r.files.clone(), Some(r.dossier_id))}
+                                {answer_rows(r.pages.clone(), r.files.clone(), Some(r.dossier_id), false)}
                                 {problem
                                     .is_none()
                                     .then(|| {
@@ -696,7 +705,7 @@ fn DossierDetail(d: DossierView) -> impl IntoView {
         </section>
         <section aria-labelledby="titre-reponses">
             <h2 id="titre-reponses">"Vos réponses"</h2>
-            {answer_rows(d.pages.clone(), d.files.clone(), None)}
+            {answer_rows(d.pages.clone(), d.files.clone(), None, true)}
         </section>
     }
 }

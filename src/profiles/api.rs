@@ -225,3 +225,19 @@ pub async fn change_member(
         .await,
     )
 }
+
+/// A member's choice: receive the receipts of dossiers filed by the other members.
+#[server]
+pub async fn set_receipts(profile_id: i32, receipts: Option<String>) -> Result<(), AppError> {
+    respond(
+        async move {
+            let (_, me) = auth::require_member(profile_id).await?;
+            service::set_receipts(&app_state(), &me, receipts.is_some()).await?;
+            leptos_axum::redirect(&format!(
+                "/mon-compte/profils/{profile_id}?message=preferences-enregistrees"
+            ));
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -101,6 +101,8 @@ pub struct ProfileDetail {
     pub commune: String,
     pub my_role: MemberRole,
     pub my_function: String,
+    /// I receive the receipts of dossiers filed by the other members.
+    pub my_receipts: bool,
 }
 
 impl ProfileDetail {

@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{
-    AddShare, ChangeMember, CreateProfile, JoinProfile, RevokeShare, UpdateProfile, get_profile,
-    my_profiles, profile_composition, take_new_share,
+    AddShare, ChangeMember, CreateProfile, JoinProfile, RevokeShare, SetReceipts, UpdateProfile,
+    get_profile, my_profiles, profile_composition, take_new_share,
 };
 use super::model::{Composition, MemberRole, NewShare, ProfileCard, ProfileDetail, ProfileKind};
 use crate::account::pages::{FlashMessage, error_view};
@@ -361,9 +361,36 @@ fn InfoView(detail: ProfileDetail) -> impl IntoView {
                             </Show>
                         }
                     })}
+                <ReceiptsForm id receipts=d.get_value().my_receipts />
             }
                 .into_any()
         }}
+    }
+}
+
+/// « Accusés de réception »: whether this member receives the receipts of dossiers
+/// filed by the profile's other members.
+#[component]
+fn ReceiptsForm(id: i32, receipts: bool) -> impl IntoView {
+    let action = ServerAction::<SetReceipts>::new();
+    view! {
+        <section class="card" aria-labelledby="titre-accuses">
+            <h2 id="titre-accuses">"Accusés de réception"</h2>
+            <ActionForm action attr:class="form">
+                <input type="hidden" name="profile_id" value=id />
+                <div class="field">
+                    <div class="choice">
+                        <input type="checkbox" id="champ-receipts" name="receipts" value="on" checked=receipts />
+                        <label for="champ-receipts">
+                            "Recevoir par courriel l’accusé de réception des dossiers déposés par les autres membres de ce profil"
+                        </label>
+                    </div>
+                </div>
+                <div class="button-group">
+                    <button type="submit" class="button button-secondary">"Enregistrer ce choix"</button>
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 

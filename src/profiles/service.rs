@@ -196,6 +196,7 @@ fn detail_of(
         commune: p.commune.clone().unwrap_or_default(),
         my_role: MemberRole::parse(&me.role),
         my_function: me.function.clone(),
+        my_receipts: me.receipts,
     }
 }
 
@@ -939,5 +940,23 @@ pub async fn change(
     }
     txn.commit().await?;
     state.mailer.wake();
+    Ok(())
+}
+
+/// « Recevoir les accusés de réception »: a member's choice for the dossiers filed by
+/// the profile's other members.
+pub async fn set_receipts(
+    state: &AppState,
+    me: &profile_member::Model,
+    receipts: bool,
+) -> Result<(), AppError> {
+    profile_member::Entity::update_many()
+        .col_expr(
+            profile_member::Column::Receipts,
+            sea_orm::sea_query::Expr::value(receipts),
+        )
+        .filter(profile_member::Column::Id.eq(me.id))
+        .exec(&state.db)
+        .await?;
     Ok(())
 }

@@ -16,8 +16,10 @@ use guichet::dossiers::model::{
 };
 use guichet::error::AppError;
 use guichet::forms::{Answers, ReviewItem, ReviewPage};
-use guichet::profiles::api::{AddShare, CreateProfile, JoinProfile, MyProfiles, TakeNewShare};
-use guichet::profiles::model::{NewShare, ProfileCard, ProfileKind};
+use guichet::profiles::api::{
+    AddShare, CreateProfile, GetProfile, JoinProfile, MyProfiles, SetReceipts, TakeNewShare,
+};
+use guichet::profiles::model::{NewShare, ProfileCard, ProfileDetail, ProfileKind};
 use guichet::server::entities::{demarche, dossier, dossier_event, dossier_file, outbox};
 use guichet::server::uploads::sniff::{sample_pdf, sample_png};
 use reqwest::multipart::{Form, Part};
@@ -51,6 +53,33 @@ const PAGE_2: &[(&str, &str)] = &[
     ("auto_ecole_adresse.commune", "Valbourg"),
     ("devis_montant", "1250"),
     ("deja_inscrit", "non"),
+];
+
+/// « Fonds d’aide à l’investissement des communes », pages 1 to 3, valid.
+const FONDS_PROJET: &[(&str, &str)] = &[
+    ("population", "1850"),
+    ("projet_intitule", "Rénovation de l’école"),
+    ("categorie", "Bâtiments scolaires et périscolaires"),
+    ("projet_description", "Isolation de l’école élémentaire."),
+    ("lieu_travaux.ligne", "2 rue de l’École"),
+    ("lieu_travaux.code_postal", "00100"),
+    ("lieu_travaux.commune", "Saint-Exemple"),
+    ("date_deliberation", "2025-06-12"),
+    ("travaux_commences", "non"),
+    ("date_debut_travaux", "2027-04-01"),
+    ("date_fin_travaux", "2027-09-30"),
+];
+const FONDS_SUIVI: &[(&str, &str)] = &[
+    ("maitre_oeuvre", "non"),
+    ("contact_nom", "Bruno Petit"),
+    ("contact_telephone", "06 12 34 56 78"),
+];
+const FONDS_BUDGET: &[(&str, &str)] = &[
+    ("depenses.0.depense_nature", "Remplacement des menuiseries"),
+    ("depenses.0.depense_montant", "80000"),
+    ("cout_total_ht", "80000"),
+    ("montant_sollicite", "32000"),
+    ("autofinancement", "48000"),
 ];
 
 // ---------------------------------------------------------------------------------
@@ -114,6 +143,71 @@ async fn start_options(browser: &Browser<'_>, slug: &str) -> StartOptions {
         .json()
         .await
         .expect("json")
+}
+
+/// « Commune de Saint-Exemple », a collectivité profile managed by `browser`: its id.
+async fn create_commune(browser: &Browser<'_>) -> i32 {
+    let response = ok(browser
+        .call::<CreateProfile>(&[
+            ("kind", "collectivite"),
+            ("name", "Commune de Saint-Exemple"),
+            ("siret", "213 502 388 00019"),
+            ("address_line", "1 place de la Mairie"),
+            ("postal_code", "00100"),
+            ("commune", "Saint-Exemple"),
+            ("function", "Maire"),
+        ])
+        .await)
+    .await;
+    id_after(&location(&response), "/mon-compte/profils/")
+}
+
+/// `manager` makes a share key for `profile` and `member` joins with it.
+async fn join(manager: &Browser<'_>, member: &Browser<'_>, profile: i32, function: &str) {
+    let pid = profile.to_string();
+    ok(manager
+        .call::<AddShare>(&[("profile_id", pid.as_str())])
+        .await)
+    .await;
+    let share: Option<NewShare> = ok(manager
+        .call::<TakeNewShare>(&[("profile_id", pid.as_str())])
+        .await)
+    .await
+    .json()
+    .await
+    .expect("json");
+    let key = share.expect("the new key").key;
+    ok(member
+        .call::<JoinProfile>(&[("key", key.as_str()), ("join_function", function)])
+        .await)
+    .await;
+}
+
+/// « Accusés de réception » ticked (`on`) or not on the profile's page.
+async fn set_receipts(browser: &Browser<'_>, profile: i32, on: bool) {
+    let pid = profile.to_string();
+    let mut form = vec![("profile_id", pid.as_str())];
+    if on {
+        form.push(("receipts", "on"));
+    }
+    let response = ok(browser.call::<SetReceipts>(&form).await).await;
+    assert_eq!(
+        location(&response),
+        format!("/mon-compte/profils/{profile}?message=preferences-enregistrees")
+    );
+}
+
+/// Whether the member receives the receipts of the other members' dossiers.
+async fn my_receipts(browser: &Browser<'_>, profile: i32) -> bool {
+    let pid = profile.to_string();
+    let detail: ProfileDetail = ok(browser
+        .call::<GetProfile>(&[("profile_id", pid.as_str())])
+        .await)
+    .await
+    .json()
+    .await
+    .expect("json");
+    detail.my_receipts
 }
 
 /// A page's multipart body: answers, files (`fichier:{path}` parts) and the button.
@@ -256,6 +350,36 @@ async fn fill_permis(browser: &Browser<'_>, id: i32) {
     );
 }
 
+/// Fills the four pages of « Fonds d’aide à l’investissement des communes » with valid
+/// answers and a PDF per required attachment, checking each redirect.
+async fn fill_fonds(browser: &Browser<'_>, id: i32) {
+    let pdf = sample_pdf();
+    let files: &[(&str, &str, &[u8])] = &[
+        ("deliberation", "deliberation.pdf", &pdf[..]),
+        ("devis", "devis.pdf", &pdf[..]),
+        ("calendrier", "calendrier.pdf", &pdf[..]),
+    ];
+    type Page<'a> = (&'a [(&'a str, &'a str)], &'a [(&'a str, &'a str, &'a [u8])]);
+    let pages: [Page; 4] = [
+        (FONDS_PROJET, &[]),
+        (FONDS_SUIVI, &[]),
+        (FONDS_BUDGET, &[]),
+        (&[], files),
+    ];
+    for (page, (fields, files)) in (1..).zip(pages) {
+        let to = see_other(&post_page(browser, id, page, fields, files, "suivante").await);
+        let next = if page < 4 {
+            format!("/dossiers/{id}/etape/{}", page + 1)
+        } else {
+            format!("/dossiers/{id}/verification")
+        };
+        if to != next {
+            let errors = draft_page(browser, id, page, true).await.errors;
+            panic!("page {page} led to {to}, not {next}: {errors:?}");
+        }
+    }
+}
+
 /// Saves page 3 with a PDF and a PNG (« Enregistrer »).
 async fn attach_two(browser: &Browser<'_>, id: i32) {
     let (pdf, png) = (sample_pdf(), sample_png());
@@ -375,24 +499,39 @@ fn is_dossier_number(number: &str) -> bool {
         && bytes[5..].iter().all(u8::is_ascii_digit)
 }
 
-/// The receipts (« Accusé de réception ») received by `to`, once `count` arrived.
-async fn receipts(app: &Spawned, to: &str, count: usize) -> Vec<ReceivedMail> {
+/// The receipts (« Accusé de réception ») received by `to` so far.
+fn received_receipts(app: &Spawned, to: &str) -> Vec<ReceivedMail> {
     let wanted = format!("<{to}>");
+    app.smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.envelope_to.contains(&wanted))
+        .filter(|m| m.subject().starts_with("Accusé de réception"))
+        .collect()
+}
+
+/// The receipts received by `to`, once `count` arrived.
+async fn receipts(app: &Spawned, to: &str, count: usize) -> Vec<ReceivedMail> {
     eventually(
         &format!("{count} receipt(s) to {to}"),
         Duration::from_secs(10),
         || {
-            let found: Vec<ReceivedMail> = app
-                .smtp
-                .received()
-                .into_iter()
-                .filter(|m| m.envelope_to.contains(&wanted))
-                .filter(|m| m.subject().starts_with("Accusé de réception"))
-                .collect();
+            let found = received_receipts(app, to);
             async move { (found.len() >= count).then_some(found) }
         },
     )
     .await
+}
+
+/// Checks for half a second that each address has received exactly its count of
+/// receipts: nothing more arrives.
+async fn receipts_stay(app: &Spawned, counts: &[(&str, usize)]) {
+    for _ in 0..10 {
+        for &(to, count) in counts {
+            assert_eq!(received_receipts(app, to).len(), count, "receipts to {to}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The receipts queued in the outbox, sent or not.
@@ -404,6 +543,18 @@ async fn queued_receipts(app: &TestApp) -> Vec<outbox::Model> {
         .into_iter()
         .filter(|m| m.subject.starts_with("Accusé de réception"))
         .collect()
+}
+
+/// Who the receipts of dossier `number` were queued for, sorted.
+async fn receipt_recipients(app: &TestApp, number: &str) -> Vec<String> {
+    let mut to: Vec<String> = queued_receipts(app)
+        .await
+        .into_iter()
+        .filter(|m| m.subject.contains(number))
+        .map(|m| m.recipient)
+        .collect();
+    to.sort();
+    to
 }
 
 /// A one-page PDF (like `sample_pdf`) whose catalog runs JavaScript when opened.
@@ -838,6 +989,10 @@ async fn refused_files_leave_nothing_behind_and_are_named_in_a_french_notice() {
             .contains("« page.html »")
     );
     assert_eq!(outcome["files"], serde_json::json!([]));
+    // The script reloads the page, which shows the notice once.
+    let shown = draft_page(&camille, id, 3, false).await.notices;
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(shown[0].contains("« page.html »"));
     assert!(draft_page(&camille, id, 3, false).await.notices.is_empty());
     assert!(stored_files(&app).is_empty());
 
@@ -1372,19 +1527,7 @@ async fn an_organisation_demarche_is_filed_for_a_collectivite_and_shared_with_it
     );
 
     // A collectivité profile fits.
-    let response = ok(anne
-        .call::<CreateProfile>(&[
-            ("kind", "collectivite"),
-            ("name", "Commune de Saint-Exemple"),
-            ("siret", "213 502 388 00019"),
-            ("address_line", "1 place de la Mairie"),
-            ("postal_code", "00100"),
-            ("commune", "Saint-Exemple"),
-            ("function", "Maire"),
-        ])
-        .await)
-    .await;
-    let commune = id_after(&location(&response), "/mon-compte/profils/");
+    let commune = create_commune(&anne).await;
     let options = start_options(&anne, FONDS).await;
     assert_eq!(options.profiles.len(), 1, "{options:?}");
     assert_eq!(options.profiles[0].id, commune);
@@ -1416,23 +1559,7 @@ async fn an_organisation_demarche_is_filed_for_a_collectivite_and_shared_with_it
     );
 
     // Bruno joins the profile with a share key: he sees the draft and may fill it.
-    let pid = commune.to_string();
-    ok(anne.call::<AddShare>(&[("profile_id", pid.as_str())]).await).await;
-    let share: Option<NewShare> = ok(anne
-        .call::<TakeNewShare>(&[("profile_id", pid.as_str())])
-        .await)
-    .await
-    .json()
-    .await
-    .expect("json");
-    let key = share.expect("the new key").key;
-    ok(bruno
-        .call::<JoinProfile>(&[
-            ("key", key.as_str()),
-            ("join_function", "Secrétaire de mairie"),
-        ])
-        .await)
-    .await;
+    join(&anne, &bruno, commune, "Secrétaire de mairie").await;
     let drafts = my_drafts(&bruno).await;
     assert_eq!(drafts.len(), 1, "{drafts:?}");
     assert_eq!(drafts[0].id, id);
@@ -1460,4 +1587,51 @@ async fn an_organisation_demarche_is_filed_for_a_collectivite_and_shared_with_it
     );
     let bruno_options = start_options(&bruno, FONDS).await;
     assert!(bruno_options.profiles.iter().any(|p| p.id == commune));
+}
+
+#[tokio::test]
+async fn a_member_who_asks_for_receipts_gets_those_of_the_other_members() {
+    let app = spawn_app().await;
+    open_all_year(&app).await;
+    let (a, b, c) = ("anne@example.org", "bruno@example.org", "chloe@example.org");
+    let anne = signed_in(&app, a).await;
+    let bruno = signed_in(&app, b).await;
+    let chloe = signed_in(&app, c).await;
+    let commune = create_commune(&anne).await;
+    join(&anne, &bruno, commune, "Secrétaire de mairie").await;
+    join(&anne, &chloe, commune, "Adjointe aux travaux").await;
+
+    // Nobody receives the others' receipts until asking; Bruno asks, Chloé does not.
+    for member in [&anne, &bruno, &chloe] {
+        assert!(!my_receipts(member, commune).await);
+    }
+    set_receipts(&bruno, commune, true).await;
+    assert!(my_receipts(&bruno, commune).await);
+    assert!(!my_receipts(&chloe, commune).await, "Bruno’s choice only");
+    assert!(!my_receipts(&anne, commune).await);
+
+    // Anne files for the commune: one receipt to her, one to Bruno, none to Chloé.
+    let first = start(&anne, FONDS, Some(commune)).await;
+    fill_fonds(&anne, first).await;
+    let number = submit(&app, &anne, first).await;
+    assert_eq!(receipt_recipients(&app, &number).await, [a, b]);
+    for to in [a, b] {
+        let mails = receipts(&app, to, 1).await;
+        assert_eq!(mails.len(), 1, "{to}");
+        assert!(mails[0].subject().contains(&number), "{to}");
+    }
+    receipts_stay(&app, &[(a, 1), (b, 1), (c, 0)]).await;
+
+    // Bruno changes his mind: Anne's next dossier reaches her alone.
+    set_receipts(&bruno, commune, false).await;
+    assert!(!my_receipts(&bruno, commune).await);
+    let second = start(&anne, FONDS, Some(commune)).await;
+    fill_fonds(&anne, second).await;
+    let other = submit(&app, &anne, second).await;
+    assert_ne!(other, number);
+    assert_eq!(receipt_recipients(&app, &other).await, [a]);
+    let mails = receipts(&app, a, 2).await;
+    assert_eq!(mails.len(), 2);
+    assert!(mails.iter().any(|m| m.subject().contains(&other)));
+    receipts_stay(&app, &[(a, 2), (b, 1), (c, 0)]).await;
 }

@@ -25,10 +25,15 @@ async fn home_page_shows_the_featured_demarches_from_the_database() {
     let transport = banner
         .find("Transport scolaire adapté")
         .expect("second featured démarche");
-    assert!(permis < transport, "featured order is kept");
+    let fonds = banner
+        .find("Fonds d’aide à l’investissement des communes")
+        .expect("third featured démarche");
+    assert!(
+        permis < transport && transport < fonds,
+        "featured order is kept"
+    );
     assert!(banner.contains("href=\"/demarches/aide-permis-de-conduire\""));
     assert!(!banner.contains("Subvention aux associations sportives"));
-    assert!(!banner.contains("Fonds d’aide à l’investissement des communes"));
 }
 
 #[tokio::test]
