@@ -719,4 +719,31 @@ test.describe('dossiers', () => {
     await visit(page, `/dossiers/${id}/etape/1`, 404);
     await expect(page.getByRole('heading', { level: 1, name: 'Page introuvable' })).toBeVisible();
   });
+  test('avec JavaScript : le brouillon s’enregistre pendant la saisie, et une question conditionnelle apparaît selon la réponse', async ({ page }, testInfo) => {
+    test.skip(isJsDisabled(page), 'saving as one types and live conditions need the client');
+    test.setTimeout(90_000);
+    const nom = `Saisie-${testInfo.project.name}-${Date.now()}`;
+    await signIn(page, CAMILLE);
+    await visit(page, '/demarches/aide-permis-de-conduire/commencer');
+    const id = await startFor(page, PERSONAL, 'saisie-1-pour-qui');
+    await expectFormPage(page, id, 'Le jeune', 1);
+    await ready(page);
+    // Typing only, no button: the script saves two seconds after the last keystroke.
+    await page.getByRole('textbox', { name: 'Nom', exact: true }).pressSequentially(nom, { delay: 10 });
+    await expect(page.getByRole('status').filter({ hasText: /Brouillon enregistré à \d+ h \d{2}\./ })).toBeVisible({ timeout: 10_000 });
+    await page.reload();
+    await expect(page.getByRole('textbox', { name: 'Nom', exact: true })).toHaveValue(nom);
+
+    // Page 2: the date of the earlier registration is asked only after « Oui ».
+    await page.goto(`/dossiers/${id}/etape/2`);
+    await ready(page);
+    const group = page.getByRole('group', { name: /Avez-vous déjà été inscrit/ });
+    const conditional = page.locator('.form-field', { has: page.getByText(/Répondez seulement si votre réponse/) });
+    await expect(conditional.first()).toBeHidden();
+    await group.getByLabel('Oui').check();
+    await expect(conditional.first()).toBeVisible();
+    await group.getByLabel('Non').check();
+    await expect(conditional.first()).toBeHidden();
+    await checkA11y(page);
+  });
 });
