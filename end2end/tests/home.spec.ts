@@ -4,8 +4,9 @@ import type { Locator, Page } from '@playwright/test';
 const FEATURED = [
   { title: 'Aide au permis de conduire pour les jeunes', href: '/demarches/aide-permis-de-conduire' },
   { title: 'Transport scolaire adapté', href: '/demarches/transport-scolaire-adapte' },
+  { title: 'Fonds d’aide à l’investissement des communes', href: '/demarches/fonds-investissement-communes' },
 ];
-const NOT_FEATURED = ['Subvention aux associations sportives', 'Fonds d’aide à l’investissement des communes'];
+const NOT_FEATURED = ['Subvention aux associations sportives'];
 
 /** Regex matching an accessible name that starts with `text`. */
 function startsWith(text: string): RegExp {
@@ -65,6 +66,7 @@ test.describe('accueil', () => {
     const positions = FEATURED.map(({ href }) => hrefs.indexOf(href));
     expect(positions[0], `featured links in order: ${hrefs.join(', ')}`).toBeGreaterThanOrEqual(0);
     expect(positions[1], `featured links in order: ${hrefs.join(', ')}`).toBeGreaterThan(positions[0]);
+    expect(positions[2], `featured links in order: ${hrefs.join(', ')}`).toBeGreaterThan(positions[1]);
 
     for (const title of NOT_FEATURED) {
       await expect(banner.getByText(title)).toHaveCount(0);

@@ -157,19 +157,17 @@ fn FieldView(field: Field, prefix: String, scope: Answers, ctx: FieldContext) ->
             scripted.get() && !super::answers::condition_holds(&condition, &live.get())
         })
     });
-    let condition_hint = field.condition.as_ref().map(|c| {
-        format!(
-            "Répondez seulement si votre réponse à « {} » est « {} ».",
-            ctx.labels
-                .get(&c.field)
-                .cloned()
-                .unwrap_or_else(|| c.field.clone()),
+    // Only for a condition on this page (one on an earlier page is already settled).
+    let condition_hint = field.condition.as_ref().and_then(|c| {
+        let question = ctx.labels.get(&c.field)?;
+        Some(format!(
+            "Répondez seulement si votre réponse à « {question} » est « {} ».",
             match c.equals.as_str() {
                 "oui" => "Oui",
                 "non" => "Non",
                 other => other,
             }
-        )
+        ))
     });
     let body = match field.kind.clone() {
         FieldKind::Section => view! {
