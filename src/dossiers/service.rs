@@ -191,6 +191,32 @@ pub fn counts(files: &[dossier_file::Model]) -> FileCounts {
     counts
 }
 
+/// A new draft row, started by `account_id` for `profile_id`.
+fn new_draft(
+    demarche_id: i32,
+    version_id: i32,
+    profile_id: i32,
+    account_id: i32,
+    answers: String,
+) -> dossier::ActiveModel {
+    let now = now();
+    dossier::ActiveModel {
+        id: NotSet,
+        demarche_id: Set(demarche_id),
+        version_id: Set(version_id),
+        profile_id: Set(profile_id),
+        created_by: Set(Some(account_id)),
+        status: Set(DossierStatus::Brouillon.as_str().into()),
+        number: Set(None),
+        answers: Set(answers),
+        lock_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        submitted_at: Set(None),
+        decided_at: Set(None),
+    }
+}
+
 /// Records a status change (the history every dossier keeps).
 async fn record<C: ConnectionTrait>(
     db: &C,
@@ -308,22 +334,13 @@ pub async fn start(
         .current_version_id
         .ok_or_else(|| AppError::internal_msg("published démarche without a version"))?;
     let txn = state.db.begin().await?;
-    let now = now();
-    let inserted = dossier::Entity::insert(dossier::ActiveModel {
-        id: NotSet,
-        demarche_id: Set(demarche.id),
-        version_id: Set(version_id),
-        profile_id: Set(profile_id),
-        created_by: Set(Some(account.id)),
-        status: Set(DossierStatus::Brouillon.as_str().into()),
-        number: Set(None),
-        answers: Set(answers_json(&Answers::default())?),
-        lock_version: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        submitted_at: Set(None),
-        decided_at: Set(None),
-    })
+    let inserted = dossier::Entity::insert(new_draft(
+        demarche.id,
+        version_id,
+        profile_id,
+        account.id,
+        answers_json(&Answers::default())?,
+    ))
     .exec(&txn)
     .await?;
     let id = inserted.last_insert_id;
@@ -981,21 +998,13 @@ pub async fn duplicate(
     let files = files_of(&state.db, id).await?;
     let txn = state.db.begin().await?;
     let now = now();
-    let inserted = dossier::Entity::insert(dossier::ActiveModel {
-        id: NotSet,
-        demarche_id: Set(row.demarche_id),
-        version_id: Set(version_id),
-        profile_id: Set(row.profile_id),
-        created_by: Set(Some(account.id)),
-        status: Set(DossierStatus::Brouillon.as_str().into()),
-        number: Set(None),
-        answers: Set(row.answers.clone()),
-        lock_version: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        submitted_at: Set(None),
-        decided_at: Set(None),
-    })
+    let inserted = dossier::Entity::insert(new_draft(
+        row.demarche_id,
+        version_id,
+        row.profile_id,
+        account.id,
+        row.answers.clone(),
+    ))
     .exec(&txn)
     .await?;
     let new_id = inserted.last_insert_id;
