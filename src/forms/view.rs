@@ -11,6 +11,7 @@ use super::answers::{Answers, Value, group_item_count, input_id, item_prefix};
 use super::definition::{ChoiceDisplay, Field, FieldKind, FormPage};
 use crate::dossiers::model::FileRow;
 use crate::error::FieldError;
+use crate::ui::form::{FieldMessage, described_by};
 
 /// What every field of a page reads.
 #[derive(Clone)]
@@ -92,32 +93,6 @@ pub fn FormErrorSummary(errors: Signal<Vec<FieldError>>) -> impl IntoView {
             }
         })
     }
-}
-
-/// The error line of a field.
-#[component]
-fn Message(id: String, message: Signal<Option<String>>) -> impl IntoView {
-    move || {
-        message.get().map(|m| {
-            view! {
-                <p class="error-message" id=id.clone()>
-                    <span class="visually-hidden">"Erreur : "</span>
-                    {m}
-                </p>
-            }
-        })
-    }
-}
-
-fn describe(hint: bool, id: &str, error: bool) -> Option<String> {
-    let mut ids = Vec::new();
-    if hint {
-        ids.push(format!("{id}-aide"));
-    }
-    if error {
-        ids.push(format!("{id}-erreur"));
-    }
-    (!ids.is_empty()).then(|| ids.join(" "))
 }
 
 /// Every field of a page, in order.
@@ -218,13 +193,13 @@ fn FieldView(field: Field, prefix: String, scope: Answers, ctx: FieldContext) ->
                 None => label,
             };
             let message = ctx.message(&name);
-            let described = describe(hint.is_some(), &id, false);
+            let described = described_by(hint.is_some(), &id, false);
             let error_id = format!("{id}-erreur");
             view! {
                 <div class="field" class:field-error=move || message.get().is_some()>
                     <label for=id.clone()>{label}</label>
                     {hint.clone().map(|h| view! { <p class="hint" id=format!("{id}-aide")>{h}</p> })}
-                    <Message id=error_id.clone() message />
+                    <FieldMessage id=error_id.clone() message />
                     <div class="input-with-unit">
                         <input
                             id=id.clone()
@@ -234,7 +209,7 @@ fn FieldView(field: Field, prefix: String, scope: Answers, ctx: FieldContext) ->
                             class="input-width-10"
                             value=value
                             aria-describedby=move || {
-                                describe(described.is_some(), &id, message.get().is_some())
+                                described_by(described.is_some(), &id, message.get().is_some())
                             }
                             aria-invalid=move || message.get().is_some().then_some("true")
                         />
@@ -254,7 +229,7 @@ fn FieldView(field: Field, prefix: String, scope: Answers, ctx: FieldContext) ->
                 <div class="field" class:field-error=move || message.get().is_some()>
                     <label for=id.clone()>{label}</label>
                     {hint.clone().map(|h| view! { <p class="hint" id=format!("{id}-aide")>{h}</p> })}
-                    <Message id=error_id message />
+                    <FieldMessage id=error_id message />
                     <textarea
                         id=id.clone()
                         name=name.clone()
@@ -262,7 +237,7 @@ fn FieldView(field: Field, prefix: String, scope: Answers, ctx: FieldContext) ->
                         maxlength=max
                         aria-describedby={
                             let id = id.clone();
-                            move || describe(has_hint, &id, message.get().is_some())
+                            move || described_by(has_hint, &id, message.get().is_some())
                         }
                         aria-invalid=move || message.get().is_some().then_some("true")
                     >
@@ -293,13 +268,13 @@ fn FieldView(field: Field, prefix: String, scope: Answers, ctx: FieldContext) ->
                         <div class="field" class:field-error=move || message.get().is_some()>
                             <label for=id.clone()>{label}</label>
                             {hint.clone().map(|h| view! { <p class="hint" id=format!("{id}-aide")>{h}</p> })}
-                            <Message id=error_id message />
+                            <FieldMessage id=error_id message />
                             <select
                                 id=id.clone()
                                 name=name.clone()
                                 aria-describedby={
                                     let id = id.clone();
-                                    move || describe(has_hint, &id, message.get().is_some())
+                                    move || described_by(has_hint, &id, message.get().is_some())
                                 }
                                 aria-invalid=move || message.get().is_some().then_some("true")
                             >
@@ -327,11 +302,11 @@ fn FieldView(field: Field, prefix: String, scope: Answers, ctx: FieldContext) ->
                 <div class="field" class:field-error=move || message.get().is_some()>
                     <fieldset aria-describedby={
                         let id = id.clone();
-                        move || describe(false, &id, message.get().is_some())
+                        move || described_by(false, &id, message.get().is_some())
                     }>
                         <legend>{label}</legend>
                         {hint.clone().map(|h| view! { <p class="hint">{h}</p> })}
-                        <Message id=error_id message />
+                        <FieldMessage id=error_id message />
                         {options
                             .into_iter()
                             .enumerate()
@@ -473,7 +448,7 @@ fn input_field(
         <div class="field" class:field-error=move || message.get().is_some()>
             <label for=id.clone()>{label}</label>
             {hint.map(|h| view! { <p class="hint" id=format!("{id}-aide")>{h}</p> })}
-            <Message id=error_id message />
+            <FieldMessage id=error_id message />
             <input
                 id=id.clone()
                 name=name.to_owned()
@@ -485,7 +460,7 @@ fn input_field(
                 spellcheck=(kind == "email").then_some("false")
                 aria-describedby={
                     let id = id.clone();
-                    move || describe(has_hint, &id, message.get().is_some())
+                    move || described_by(has_hint, &id, message.get().is_some())
                 }
                 aria-invalid=move || message.get().is_some().then_some("true")
             />
@@ -509,7 +484,7 @@ fn sub_input(
     view! {
         <div class="field" class:field-error=move || message.get().is_some()>
             <label for=id.clone()>{label}</label>
-            <Message id=error_id.clone() message />
+            <FieldMessage id=error_id.clone() message />
             <input
                 id=id.clone()
                 name=name.to_owned()
@@ -543,11 +518,11 @@ fn radios(
         <div class="field" class:field-error=move || message.get().is_some()>
             <fieldset aria-describedby={
                 let id = id.clone();
-                move || describe(false, &id, message.get().is_some())
+                move || described_by(false, &id, message.get().is_some())
             }>
                 <legend>{label}</legend>
                 {hint.map(|h| view! { <p class="hint">{h}</p> })}
-                <Message id=error_id message />
+                <FieldMessage id=error_id message />
                 <div class:choices-inline=inline>
                     {options
                         .into_iter()
@@ -612,7 +587,7 @@ fn AttachmentField(
                 <legend>{label.clone()}</legend>
                 {hint.map(|h| view! { <p class="hint">{h}</p> })}
                 <p class="hint" id=format!("{id}-aide")>{rules}</p>
-                <Message id=error_id.clone() message />
+                <FieldMessage id=error_id.clone() message />
                 {(!files.is_empty())
                     .then(|| {
                         view! {

@@ -77,7 +77,7 @@ pub fn ErrorSummary(error: Signal<Option<AppError>>) -> impl IntoView {
 
 /// The error line of a field (with a hidden « Erreur : » for screen readers).
 #[component]
-fn FieldMessage(id: String, message: Signal<Option<String>>) -> impl IntoView {
+pub fn FieldMessage(id: String, message: Signal<Option<String>>) -> impl IntoView {
     move || {
         message.get().map(|m| {
             view! {
@@ -90,7 +90,7 @@ fn FieldMessage(id: String, message: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-fn described_by(hint: bool, id: &str, error: bool) -> Option<String> {
+pub fn described_by(hint: bool, id: &str, error: bool) -> Option<String> {
     let mut ids = Vec::new();
     if hint {
         ids.push(format!("{id}-aide"));
