@@ -9,6 +9,7 @@ mod m20261130_000004_create_outbox;
 mod m20261130_000005_account_security;
 mod m20261130_000006_profiles;
 mod m20261130_000007_dossiers;
+mod m20261130_000008_instruction;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_account_security::Migration),
             Box::new(m20261130_000006_profiles::Migration),
             Box::new(m20261130_000007_dossiers::Migration),
+            Box::new(m20261130_000008_instruction::Migration),
         ]
     }
 }

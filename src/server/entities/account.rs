@@ -26,6 +26,10 @@ pub struct Model {
     pub deleted_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
+    /// Base32 TOTP secret of the second factor (staff accounts), once enrolled.
+    pub totp_secret: Option<String>,
+    /// The last TOTP step accepted (a code is never accepted twice).
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,12 @@ pub struct Model {
     pub updated_at: TimeDateTimeWithTimeZone,
     pub submitted_at: Option<TimeDateTimeWithTimeZone>,
     pub decided_at: Option<TimeDateTimeWithTimeZone>,
+    /// 0 draft, 1 « À traiter », 2 « En cours », 3 « Traités » (`DossierStatus::stage`).
+    pub stage: i16,
+    pub profile_kind: Option<String>,
+    pub commune_key: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub search_text: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

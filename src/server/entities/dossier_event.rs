@@ -13,6 +13,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub message: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// The document attached to a decision, if any.
+    pub document_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
