@@ -21,6 +21,7 @@ mod ssr {
     }
 
     pub use crate::server::respond;
+    pub use crate::server::second_factor;
 }
 #[cfg(feature = "ssr")]
 use ssr::*;
@@ -52,11 +53,24 @@ pub async fn sign_in(
             let state = app_state();
             let account = service::sign_in(&state, &email, password).await?;
             let session = auth::session().await?;
-            auth::start_session(&session, account.id).await?;
+            let staff = auth::needs_second_factor(&account);
             let target = retour
                 .as_deref()
                 .and_then(safe_return_path)
-                .unwrap_or_else(|| "/mon-compte".into());
+                .unwrap_or_else(|| {
+                    if staff {
+                        "/instruction".into()
+                    } else {
+                        "/mon-compte".into()
+                    }
+                });
+            if staff && !second_factor::trusted(&state, account.id).await? {
+                // The password is right; the session starts once the code is.
+                let next = second_factor::begin(&session, &account, target).await?;
+                redirect(next);
+                return Ok(());
+            }
+            auth::start_session(&session, account.id, staff).await?;
             redirect(&target);
             Ok(())
         }
@@ -159,7 +173,18 @@ pub async fn reset_password(
             let account =
                 service::reset_password(&state, &jeton, &password, &password_confirmation).await?;
             let session = auth::session().await?;
-            auth::start_session(&session, account.id).await?;
+            if auth::needs_second_factor(&account) {
+                // Staff accounts give their code after a reset too.
+                let next = second_factor::begin(
+                    &session,
+                    &account,
+                    "/mon-compte?message=mot-de-passe-modifie".into(),
+                )
+                .await?;
+                redirect(next);
+                return Ok(());
+            }
+            auth::start_session(&session, account.id, false).await?;
             redirect("/mon-compte?message=mot-de-passe-modifie");
             Ok(())
         }
@@ -324,7 +349,8 @@ pub async fn change_password(
             .await?;
             // This session goes on, under a new id.
             let session = auth::session().await?;
-            auth::start_session(&session, id).await?;
+            // (A staff session keeps its second factor: the session's data stays.)
+            auth::start_session(&session, id, false).await?;
             redirect(&saved("mot-de-passe"));
             Ok(())
         }
@@ -343,6 +369,82 @@ pub async fn delete_account(current_password: String) -> Result<(), AppError> {
             auth::end_session(&session).await?;
             redirect("/compte-supprime");
             Ok(())
+        }
+        .await,
+    )
+}
+
+/// What the enrolment page shows: the QR code and the secret to type by hand.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EnrolmentView {
+    pub email: String,
+    pub secret: String,
+    pub qr_svg: String,
+}
+
+/// The enrolment of a staff account's second factor (first sign-in).
+#[server]
+pub async fn second_factor_enrolment() -> Result<EnrolmentView, AppError> {
+    respond(
+        async move {
+            let session = auth::session().await?;
+            let e = second_factor::enrolment(&app_state(), &session).await?;
+            Ok(EnrolmentView {
+                email: e.email,
+                secret: e.secret,
+                qr_svg: e.qr_svg,
+            })
+        }
+        .await,
+    )
+}
+
+/// « Activer » the second factor with a first code.
+#[server]
+pub async fn confirm_second_factor(
+    code: String,
+    confiance: Option<String>,
+) -> Result<(), AppError> {
+    respond(
+        async move {
+            let session = auth::session().await?;
+            let next = second_factor::confirm_enrolment(
+                &app_state(),
+                &session,
+                &code,
+                confiance.is_some(),
+            )
+            .await?;
+            redirect(&next);
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// « Valider » the code of a staff sign-in.
+#[server]
+pub async fn verify_second_factor(code: String, confiance: Option<String>) -> Result<(), AppError> {
+    respond(
+        async move {
+            let session = auth::session().await?;
+            let next =
+                second_factor::verify(&app_state(), &session, &code, confiance.is_some()).await?;
+            redirect(&next);
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The recovery codes made at enrolment, shown once.
+#[server]
+pub async fn recovery_codes_once() -> Result<Vec<String>, AppError> {
+    respond(
+        async move {
+            auth::require_user().await?;
+            let session = auth::session().await?;
+            second_factor::take_recovery_codes(&session).await
         }
         .await,
     )

@@ -632,49 +632,6 @@ where
     }
 }
 
-/// A tile page whose content later issues deliver: its real empty state, what will
-/// appear there, and (`catalogue`) a way to start a démarche.
-#[component]
-fn EmptyTilePage(
-    title: &'static str,
-    empty: &'static str,
-    explanation: &'static str,
-    #[prop(optional)] catalogue: bool,
-) -> impl IntoView {
-    view! {
-        <AccountSubPage
-            title
-            content=move |_| {
-                view! {
-                    <p class="empty-state">{empty}</p>
-                    <p>{explanation}</p>
-                    {catalogue
-                        .then(|| {
-                            view! {
-                                <p>
-                                    <a class="button" href="/demarches">
-                                        "Toutes les démarches"
-                                    </a>
-                                </p>
-                            }
-                        })}
-                }
-            }
-        />
-    }
-}
-
-#[component]
-pub fn DocumentsPage() -> impl IntoView {
-    view! {
-        <EmptyTilePage
-            title="Mes documents reçus"
-            empty="Vous n’avez reçu aucun document."
-            explanation="Les documents que le Département vous adresse au sujet de vos demandes (décisions, notifications, attestations) apparaîtront ici."
-        />
-    }
-}
-
 // ---------------------------------------------------------------- personal data
 
 /// One row of « Mes données personnelles »: its value, and a pencil link to edit it.
@@ -1214,6 +1171,149 @@ pub fn AccountDeletedPage() -> impl IntoView {
             <p>
                 <a href="/">"Retour à l’accueil"</a>
             </p>
+        </div>
+    }
+}
+
+// ---------------------------------------------------------------- second factor
+
+/// The pending sign-in expired or never started: back to « Connexion ».
+fn sign_in_again() -> AnyView {
+    view! {
+        <h1>"Connexion"</h1>
+        <p class="lead">"Votre connexion a expiré : saisissez de nouveau votre adresse électronique et votre mot de passe."</p>
+        <p><a class="button" href="/connexion">"Connexion"</a></p>
+    }
+    .into_any()
+}
+
+/// « Faire confiance à cet appareil pendant 30 jours ».
+#[component]
+fn TrustDevice() -> impl IntoView {
+    view! {
+        <div class="field">
+            <div class="choice">
+                <input type="checkbox" id="champ-confiance" name="confiance" value="on" aria-describedby="champ-confiance-aide" />
+                <label for="champ-confiance">"Faire confiance à cet appareil pendant 30 jours"</label>
+            </div>
+            <p class="hint" id="champ-confiance-aide">"Seulement sur un ordinateur de travail que vous êtes seul à utiliser : le code ne sera plus demandé sur ce navigateur."</p>
+        </div>
+    }
+}
+
+/// The code of a staff sign-in (instructors, administrators).
+#[component]
+pub fn SecondFactorPage() -> impl IntoView {
+    let action = ServerAction::<super::api::VerifySecondFactor>::new();
+    let error = form_error(action);
+    view! {
+        <Title text="Vérification en deux étapes" />
+        <div class="container page narrow">
+            <h1>"Vérification en deux étapes"</h1>
+            <p class="lead">"Votre compte donne accès aux dossiers des usagers : saisissez le code affiché par votre application d’authentification."</p>
+            <ActionForm action attr:novalidate=true attr:class="form">
+                <ErrorSummary error />
+                <TextField
+                    label="Code de vérification"
+                    name="code"
+                    autocomplete="one-time-code"
+                    hint="6 chiffres, qui changent toutes les 30 secondes. Sans votre téléphone, saisissez un de vos codes de secours (par exemple ABCD-EFGH-JKMN)."
+                    width="input-medium"
+                    autofocus=true
+                    error
+                />
+                <TrustDevice />
+                <SubmitButton label="Valider" />
+            </ActionForm>
+            <p>"Plus de téléphone ni de codes de secours ? Demandez à un administrateur du portail de réinitialiser votre double authentification."</p>
+        </div>
+    }
+}
+
+/// The enrolment of the second factor at a staff account's first sign-in.
+#[component]
+pub fn EnrolSecondFactorPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| super::api::second_factor_enrolment());
+    let action = ServerAction::<super::api::ConfirmSecondFactor>::new();
+    let error = form_error(action);
+    view! {
+        <Title text="Activer la vérification en deux étapes" />
+        <div class="container page narrow">
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(AppError::Unauthenticated) => sign_in_again(),
+                        Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                        Ok(e) => view! {
+                            <h1>"Activer la vérification en deux étapes"</h1>
+                            <p class="lead">"Votre compte donne accès aux dossiers des usagers : à chaque connexion, un code à usage unique vous sera demandé en plus de votre mot de passe."</p>
+                            <ol class="steps-list">
+                                <li>
+                                    <h2>"Installez une application d’authentification"</h2>
+                                    <p>"Sur votre téléphone : par exemple FreeOTP, Aegis, Google Authenticator ou Microsoft Authenticator."</p>
+                                </li>
+                                <li>
+                                    <h2>"Ajoutez votre compte dans l’application"</h2>
+                                    <p>"Scannez ce QR code avec l’application :"</p>
+                                    <div class="qr-code" inner_html=e.qr_svg></div>
+                                    <p>"Ou saisissez cette clé dans l’application (compte « "{e.email.clone()}" », type « basé sur le temps ») :"</p>
+                                    <p><code class="secret-key" id="cle-secrete">{e.secret.clone()}</code></p>
+                                </li>
+                                <li>
+                                    <h2>"Saisissez le code affiché"</h2>
+                                    <ActionForm action attr:novalidate=true attr:class="form">
+                                        <ErrorSummary error />
+                                        <TextField
+                                            label="Code de vérification"
+                                            name="code"
+                                            autocomplete="one-time-code"
+                                            inputmode="numeric"
+                                            hint="Les 6 chiffres affichés par l’application."
+                                            width="input-medium"
+                                            error
+                                        />
+                                        <TrustDevice />
+                                        <SubmitButton label="Activer" />
+                                    </ActionForm>
+                                </li>
+                            </ol>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+/// The recovery codes, shown once after the enrolment.
+#[component]
+pub fn RecoveryCodesPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| super::api::recovery_codes_once());
+    view! {
+        <Title text="Vos codes de secours" />
+        <div class="container page narrow">
+            <h1>"Vos codes de secours"</h1>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => error_view(e),
+                        Ok(codes) if codes.is_empty() => view! {
+                            <p class="lead">"Vos codes de secours ont déjà été affichés : pour des raisons de sécurité, ils ne le sont qu’une fois."</p>
+                            <p><a class="button" href="/instruction">"Continuer"</a></p>
+                        }.into_any(),
+                        Ok(codes) => view! {
+                            <Notice kind="success" title="La vérification en deux étapes est activée.">
+                                <p>"Notez ces codes maintenant : ils ne seront plus affichés."</p>
+                            </Notice>
+                            <p>"Sans votre téléphone, chacun de ces codes remplace une fois le code de l’application. Gardez-les en lieu sûr, hors de votre ordinateur de travail (imprimés, ou dans un gestionnaire de mots de passe)."</p>
+                            <ul class="recovery-codes" role="list" aria-label="Codes de secours">
+                                {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
+                            </ul>
+                            <p><a class="button" href="/instruction">"Continuer"</a></p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
         </div>
     }
 }

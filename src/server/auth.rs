@@ -15,6 +15,8 @@ use crate::error::AppError;
 
 /// The session key holding the signed-in account's id.
 pub const SESSION_ACCOUNT: &str = "account_id";
+/// The session key set once a staff account gave its second factor.
+pub const SESSION_SECOND_FACTOR: &str = "second_factor";
 /// The session key holding when the person signed in (unix seconds).
 const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
 
@@ -61,15 +63,49 @@ pub async fn require_verified() -> Result<account::Model, AppError> {
     Ok(account)
 }
 
-/// A signed-in account with at least `role` (administrators may do what instructors do).
+/// A signed-in account with at least `role` (administrators may do what instructors
+/// do), whose session gave the second factor.
 pub async fn require_role(role: Role) -> Result<account::Model, AppError> {
     let account = require_user().await?;
+    let session = session().await?;
+    check_role(&session, account, role).await
+}
+
+async fn check_role(
+    session: &Session,
+    account: account::Model,
+    role: Role,
+) -> Result<account::Model, AppError> {
     let has = Role::parse(&account.role).unwrap_or(Role::Citizen);
-    if has.includes(role) {
+    if !has.includes(role) {
+        return Err(AppError::Forbidden);
+    }
+    let second_factor: Option<bool> = session
+        .get(SESSION_SECOND_FACTOR)
+        .await
+        .map_err(|e| AppError::internal("session read failed", &e))?;
+    if second_factor == Some(true) {
         Ok(account)
     } else {
-        Err(AppError::Forbidden)
+        // Signed in before the role was given: sign in again, with the second factor.
+        Err(AppError::Unauthenticated)
     }
+}
+
+/// Like [`require_role`]`(Role::Instructor)`, for plain axum handlers.
+pub async fn session_instructor(
+    db: &sea_orm::DatabaseConnection,
+    session: &Session,
+) -> Result<account::Model, AppError> {
+    let account = session_account(db, session)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    check_role(session, account, Role::Instructor).await
+}
+
+/// Whether a role needs the second factor at sign-in (instructors, administrators).
+pub fn needs_second_factor(account: &account::Model) -> bool {
+    Role::parse(&account.role).is_some_and(|r| r.includes(Role::Instructor))
 }
 
 pub async fn require_instructor() -> Result<account::Model, AppError> {
@@ -81,12 +117,23 @@ pub async fn require_admin() -> Result<account::Model, AppError> {
 }
 
 /// Starts the signed-in session of `account_id` under a new session id (the id an
-/// attacker may have planted before sign-in becomes worthless).
-pub async fn start_session(session: &Session, account_id: i32) -> Result<(), AppError> {
+/// attacker may have planted before sign-in becomes worthless). `second_factor`: the
+/// staff account gave its code (or its device is trusted).
+pub async fn start_session(
+    session: &Session,
+    account_id: i32,
+    second_factor: bool,
+) -> Result<(), AppError> {
     session
         .cycle_id()
         .await
         .map_err(|e| AppError::internal("session id rotation failed", &e))?;
+    if second_factor {
+        session
+            .insert(SESSION_SECOND_FACTOR, true)
+            .await
+            .map_err(|e| AppError::internal("session write failed", &e))?;
+    }
     session
         .insert(SESSION_ACCOUNT, account_id)
         .await

@@ -8,6 +8,7 @@ pub mod limits;
 pub mod mail;
 pub mod password;
 pub mod password_policy;
+pub mod second_factor;
 pub mod security;
 pub mod seed;
 pub mod session;
@@ -17,6 +18,7 @@ pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod tokens;
+pub mod totp;
 pub mod uploads;
 
 pub use state::AppState;
