@@ -8,9 +8,13 @@ use leptos_router::{SsrMode, path};
 
 use crate::account::api::get_current_user;
 use crate::account::pages::{
-    AccountDeletedPage, AccountPage, ConfirmEmailPage, DeleteAccountPage, DocumentsPage,
-    EmailConfirmedPage, ForgotPasswordPage, ForgotPasswordSentPage, NewPasswordPage,
-    PersonalDataPage, SignInPage, SignOutButton, SignUpPage, SignUpSentPage,
+    AccountDeletedPage, AccountPage, ConfirmEmailPage, DeleteAccountPage, EmailConfirmedPage,
+    EnrolSecondFactorPage, ForgotPasswordPage, ForgotPasswordSentPage, NewPasswordPage,
+    PersonalDataPage, RecoveryCodesPage, SecondFactorPage, SignInPage, SignOutButton, SignUpPage,
+    SignUpSentPage,
+};
+use crate::backoffice::pages::{
+    InstructionDossierPage, InstructionHomePage, QueuePageView, ReceivedDocumentsPage,
 };
 
 use crate::branding::{DEPARTEMENT, PORTAL};
@@ -116,7 +120,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/demarches/:slug/commencer") view=StartPage ssr=SsrMode::Async />
                     <Route path=path!("/dossiers/:id/etape/:page") view=FillFormPage ssr=SsrMode::Async />
                     <Route path=path!("/dossiers/:id/verification") view=ReviewFormPage ssr=SsrMode::Async />
-                    <Route path=path!("/mon-compte/documents") view=DocumentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/documents") view=ReceivedDocumentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/connexion/code") view=SecondFactorPage ssr=SsrMode::Async />
+                    <Route path=path!("/connexion/activer-code") view=EnrolSecondFactorPage ssr=SsrMode::Async />
+                    <Route path=path!("/connexion/codes-de-secours") view=RecoveryCodesPage ssr=SsrMode::Async />
+                    <Route path=path!("/instruction") view=InstructionHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/instruction/demarches/:id") view=QueuePageView ssr=SsrMode::Async />
+                    <Route path=path!("/instruction/dossiers/:id") view=InstructionDossierPage ssr=SsrMode::Async />
                     <Route path=path!("/mon-compte/supprimer") view=DeleteAccountPage ssr=SsrMode::Async />
                 </Routes>
             </main>
@@ -190,11 +200,17 @@ fn Header() -> impl IntoView {
                         <Transition>
                             {move || {
                                 signed_in()
-                                    .map(|_| {
+                                    .map(|user| {
+                                        let staff = user.role.includes(crate::account::model::Role::Instructor);
                                         view! {
                                             <li>
                                                 <A href="/mon-compte">"Mon compte"</A>
                                             </li>
+                                            {staff.then(|| view! {
+                                                <li>
+                                                    <A href="/instruction">"Instruction"</A>
+                                                </li>
+                                            })}
                                         }
                                     })
                             }}

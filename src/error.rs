@@ -42,6 +42,11 @@ pub enum AppError {
         "Ce dossier a été transmis : vous ne pouvez plus le modifier. Vous pouvez le consulter dans « Mes dossiers »."
     )]
     NotEditable,
+    /// Someone else changed the dossier since the page was loaded (optimistic lock).
+    #[error(
+        "Ce dossier vient d’être modifié par une autre personne : votre action n’a pas été enregistrée. Relisez le dossier à jour, puis recommencez si besoin."
+    )]
+    Stale,
     /// A link from an email that is expired, already used or unknown.
     #[error("Ce lien n’est plus valide : il a expiré ou a déjà été utilisé.")]
     InvalidLink,
@@ -113,7 +118,7 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Unauthenticated => 401,
             AppError::Forbidden | AppError::EmailNotVerified => 403,
-            AppError::NotEditable => 409,
+            AppError::NotEditable | AppError::Stale => 409,
             AppError::Validation(_) | AppError::Invalid { .. } => 422,
             AppError::InvalidLink => 410,
             AppError::RateLimited { .. } => 429,

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod app;
+pub mod backoffice;
 pub mod branding;
 pub mod demarches;
 pub mod dossiers;

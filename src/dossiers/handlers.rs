@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sea_orm::{ActiveValue::NotSet, EntityTrait, Set};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
 use super::model::FileRow;
@@ -23,7 +22,7 @@ use crate::server::db::now;
 use crate::server::entities::{account, dossier_file};
 use crate::server::simple_page;
 use crate::server::state::AppState;
-use crate::server::uploads::sniff::Scanner;
+use crate::server::uploads::{clean_name, intake};
 
 /// At most this much text in one page's post (answers, not files).
 const MAX_TEXT_BYTES: usize = 1_000_000;
@@ -102,20 +101,8 @@ fn attachment_limit(page: &FormPage, path: &str) -> Option<u8> {
     }
 }
 
-/// The uploaded name, kept as metadata only: its last path segment, without control
-/// characters, at most 200 characters.
-fn clean_name(name: &str) -> String {
-    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = last.chars().filter(|c| !c.is_control()).take(200).collect();
-    if cleaned.trim().is_empty() {
-        "fichier".into()
-    } else {
-        cleaned.trim().to_owned()
-    }
-}
-
-/// Streams one file part into the storage while the scanner checks it. Returns
-/// `Ok(())` once stored and recorded, or the French reason it was refused (nothing of it is kept).
+/// Streams one file part into the storage (checked by the scanner), then records it.
+/// Returns the new row's id, or the French reason it was refused (nothing of it is kept).
 async fn store_file(
     state: &AppState,
     dossier_id: i32,
@@ -124,56 +111,19 @@ async fn store_file(
     name: &str,
     part: &mut Part<'_>,
 ) -> Result<Result<i32, String>, AppError> {
-    let key = format!("dossiers/{dossier_id}/{}", uuid::Uuid::new_v4());
-    let mut upload = state.storage.writer(&key).await?;
-    let mut scanner = Scanner::new(state.settings.max_file_bytes);
-    let mut hash = Sha256::new();
-    let mut size: u64 = 0;
-    loop {
-        let chunk = match part.chunk().await {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => break,
-            Err(e) => {
-                upload.abort().await;
-                tracing::info!(error = %e, "upload interrupted");
-                return Err(AppError::Transport(e.to_string()));
-            }
-        };
-        // A crafted PDF can cost the scanner a moment of CPU: keep the runtime's other
-        // tasks running meanwhile.
-        let multi_thread = tokio::runtime::Handle::current().runtime_flavor()
-            == tokio::runtime::RuntimeFlavor::MultiThread;
-        let verdict = if multi_thread {
-            tokio::task::block_in_place(|| scanner.feed(&chunk))
-        } else {
-            scanner.feed(&chunk)
-        };
-        if let Err(refusal) = verdict {
-            upload.abort().await;
-            return Ok(Err(refusal.message(name)));
-        }
-        hash.update(&chunk);
-        size += chunk.len() as u64;
-        upload.write(&chunk).await?;
-    }
-    let kind = match scanner.finish() {
-        Ok(kind) => kind,
-        Err(refusal) => {
-            upload.abort().await;
-            state.storage.delete(&key).await?;
-            return Ok(Err(refusal.message(name)));
-        }
+    let stored = match intake(state, &format!("dossiers/{dossier_id}"), name, part).await? {
+        Ok(stored) => stored,
+        Err(refusal) => return Ok(Err(refusal)),
     };
-    upload.finish().await?;
     let row = dossier_file::ActiveModel {
         id: NotSet,
         dossier_id: Set(dossier_id),
         field_path: Set(path.to_owned()),
-        storage_key: Set(key.clone()),
+        storage_key: Set(stored.key.clone()),
         original_name: Set(name.to_owned()),
-        kind: Set(kind.extension().to_owned()),
-        size_bytes: Set(size as i64),
-        sha256: Set(format!("{:x}", hash.finalize())),
+        kind: Set(stored.kind.extension().to_owned()),
+        size_bytes: Set(stored.size as i64),
+        sha256: Set(stored.sha256),
         uploaded_by: Set(Some(account.id)),
         created_at: Set(now()),
     };
@@ -181,7 +131,7 @@ async fn store_file(
         Ok(inserted) => Ok(Ok(inserted.last_insert_id)),
         Err(e) => {
             // No record: no file either.
-            state.storage.delete(&key).await?;
+            state.storage.delete(&stored.key).await?;
             Err(e.into())
         }
     }
@@ -473,7 +423,21 @@ pub async fn download(
             .one(&state.db)
             .await?
             .ok_or_else(AppError::not_found)?;
-        service::load_for_member(&state.db, &account, file.dossier_id).await?;
+        // Members of the profile; and the instructors of a filed dossier (checked with
+        // the second factor of their session).
+        if service::load_for_member(&state.db, &account, file.dossier_id)
+            .await
+            .is_err()
+        {
+            let instructor = crate::server::auth::session_instructor(&state.db, &session).await;
+            match instructor {
+                Ok(a) => {
+                    crate::backoffice::service::require_dossier(&state.db, &a, file.dossier_id)
+                        .await?;
+                }
+                Err(_) => return Err(AppError::not_found()),
+            }
+        }
         let stream = state.storage.stream(&file.storage_key).await?;
         Ok::<_, AppError>((file, stream))
     }

@@ -182,6 +182,17 @@ impl DossierStatus {
         }
     }
 
+    /// The queue tab of the back-office: 0 draft (never shown), 1 « À traiter »,
+    /// 2 « En cours », 3 « Traités ». Stored in `dossier.stage` (one index per tab).
+    pub fn stage(self) -> i16 {
+        match self {
+            DossierStatus::Brouillon => 0,
+            DossierStatus::Depose | DossierStatus::ComplementsRecus => 1,
+            DossierStatus::EnInstruction | DossierStatus::ComplementsDemandes => 2,
+            DossierStatus::Accepte | DossierStatus::Refuse | DossierStatus::ClasseSansSuite => 3,
+        }
+    }
+
     /// The citizen may change the answers and the files: a draft, or a dossier whose
     /// compléments were asked.
     pub fn editable_by_citizen(self) -> bool {
@@ -312,6 +323,7 @@ pub struct DossierView {
     pub events: Vec<EventRow>,
     pub pages: Vec<ReviewPage>,
     pub files: Vec<FileRow>,
+    pub max_file_mb: u64,
 }
 
 /// A profile the person may file for.

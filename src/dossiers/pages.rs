@@ -374,7 +374,7 @@ fn FillForm(fill: FillPage) -> impl IntoView {
 
 // ---------------------------------------------------------------- review
 
-fn answer_rows(
+pub fn answer_rows(
     pages: Vec<ReviewPage>,
     files: Vec<FileRow>,
     change: Option<i32>,
@@ -448,6 +448,7 @@ pub fn ReviewFormPage() -> impl IntoView {
                         Ok(r) => {
                             let title = format!("Étape {} sur {} : Vérifiez vos réponses – {}", r.steps, r.steps, r.demarche_title);
                             let problem = r.problem.clone();
+                            let complements = r.status == DossierStatus::ComplementsDemandes;
                             view! {
                                 <Title text=title />
                                 <Breadcrumb trail=vec![("/mon-compte/brouillons", "Mes brouillons")] current=r.demarche_title.clone() />
@@ -478,13 +479,17 @@ pub fn ReviewFormPage() -> impl IntoView {
                                     .then(|| {
                                         view! {
                                             <section class="declaration">
-                                                <h2>"Transmettre votre demande"</h2>
-                                                <p>"En transmettant cette demande, vous certifiez que les informations fournies sont exactes. Vous ne pourrez plus la modifier, sauf si les services instructeurs vous demandent des compléments."</p>
+                                                <h2>{if complements { "Transmettre les compléments" } else { "Transmettre votre demande" }}</h2>
+                                                <p>{if complements {
+                                                    "En transmettant les compléments, vous certifiez que les informations fournies sont exactes. Votre dossier retourne aux services instructeurs, qui reprennent son examen."
+                                                } else {
+                                                    "En transmettant cette demande, vous certifiez que les informations fournies sont exactes. Vous ne pourrez plus la modifier, sauf si les services instructeurs vous demandent des compléments."
+                                                }}</p>
                                                 <ActionForm action attr:class="form">
                                                     <ErrorSummary error />
                                                     <input type="hidden" name="id" value=r.dossier_id.to_string() />
                                                     <div class="button-group">
-                                                        <button type="submit" class="button">"Transmettre"</button>
+                                                        <button type="submit" class="button">{if complements { "Transmettre les compléments" } else { "Transmettre" }}</button>
                                                     </div>
                                                 </ActionForm>
                                             </section>
@@ -703,6 +708,7 @@ fn DossierDetail(d: DossierView) -> impl IntoView {
                 }).collect_view()}
             </ol>
         </section>
+        <crate::backoffice::pages::CitizenThread id=d.id max_file_mb=d.max_file_mb />
         <section aria-labelledby="titre-reponses">
             <h2 id="titre-reponses">"Vos réponses"</h2>
             {answer_rows(d.pages.clone(), d.files.clone(), None, true)}

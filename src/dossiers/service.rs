@@ -32,7 +32,7 @@ fn full_name(account: &account::Model) -> String {
 }
 
 /// A profile's name as its members read it: the person's name for a personal profile.
-async fn profile_names<C: ConnectionTrait>(
+pub async fn profile_names<C: ConnectionTrait>(
     db: &C,
     ids: impl IntoIterator<Item = i32>,
 ) -> Result<HashMap<i32, String>, AppError> {
@@ -214,6 +214,10 @@ fn new_draft(
         updated_at: Set(now),
         submitted_at: Set(None),
         decided_at: Set(None),
+        stage: Set(DossierStatus::Brouillon.stage()),
+        profile_kind: Set(None),
+        commune_key: Set(None),
+        search_text: Set(None),
     }
 }
 
@@ -234,6 +238,7 @@ async fn record<C: ConnectionTrait>(
         account_id: Set(account_id),
         message: Set(message),
         created_at: Set(now()),
+        document_id: Set(None),
     })
     .exec(db)
     .await?;
@@ -619,12 +624,14 @@ pub async fn submit(
 ) -> Result<Submitted, AppError> {
     let row = load_for_member(&state.db, account, id).await?;
     let status = status_of(&row);
+    if status == DossierStatus::ComplementsDemandes {
+        return submit_complements(state, account, row).await;
+    }
     if status != DossierStatus::Brouillon {
         // A retried or doubled request: the first one did the work.
-        return match (status, row.number) {
-            (DossierStatus::ComplementsDemandes, _) => Err(AppError::NotEditable),
-            (_, Some(number)) => Ok(Submitted { number }),
-            _ => Err(AppError::NotEditable),
+        return match row.number {
+            Some(number) => Ok(Submitted { number }),
+            None => Err(AppError::NotEditable),
         };
     }
     let (demarche, def) = form_of(&state.db, &row).await?;
@@ -648,8 +655,14 @@ pub async fn submit(
     let txn = state.db.begin().await?;
     let now = now();
     let number = next_number(&txn, now.year()).await?;
+    let (kind, commune, search) =
+        crate::backoffice::service::queue_columns(&txn, row.profile_id, account, &number).await?;
     let updated = dossier::Entity::update_many()
         .col_expr(dossier::Column::Status, Expr::value(to.as_str()))
+        .col_expr(dossier::Column::Stage, Expr::value(to.stage()))
+        .col_expr(dossier::Column::ProfileKind, Expr::value(Some(kind)))
+        .col_expr(dossier::Column::CommuneKey, Expr::value(commune))
+        .col_expr(dossier::Column::SearchText, Expr::value(Some(search)))
         .col_expr(dossier::Column::Number, Expr::value(number.clone()))
         .col_expr(dossier::Column::Answers, Expr::value(answers_json(&kept)?))
         .col_expr(dossier::Column::SubmittedAt, Expr::value(now))
@@ -737,6 +750,112 @@ pub async fn submit(
     for key in dropped {
         state.storage.delete(&key).await?;
     }
+    Ok(Submitted { number })
+}
+
+/// « Transmettre les compléments »: the whole dossier is checked again, then it goes
+/// back to the instructors (Compléments reçus), who are told by email if they follow
+/// it; the person gets a receipt. Idempotent like the first submission.
+async fn submit_complements(
+    state: &AppState,
+    account: &account::Model,
+    row: dossier::Model,
+) -> Result<Submitted, AppError> {
+    let id = row.id;
+    let number = row.number.clone().unwrap_or_default();
+    let (demarche, def) = form_of(&state.db, &row).await?;
+    let answers = answers_of(&row);
+    let files = files_of(&state.db, id).await?;
+    if let Some((_, errors)) = forms::validate_all(&def, &answers, &counts(&files), &today()) {
+        return Err(AppError::Validation(errors));
+    }
+    let from = DossierStatus::ComplementsDemandes;
+    let to = from
+        .apply(Transition::TransmettreComplements)
+        .ok_or_else(|| AppError::internal_msg("transition refused"))?;
+    let kept = forms::prune_hidden(&def, &answers);
+    let txn = state.db.begin().await?;
+    let now = now();
+    let updated = dossier::Entity::update_many()
+        .col_expr(dossier::Column::Status, Expr::value(to.as_str()))
+        .col_expr(dossier::Column::Stage, Expr::value(to.stage()))
+        .col_expr(dossier::Column::Answers, Expr::value(answers_json(&kept)?))
+        .col_expr(dossier::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            dossier::Column::LockVersion,
+            Expr::col(dossier::Column::LockVersion).add(1),
+        )
+        .filter(dossier::Column::Id.eq(id))
+        .filter(dossier::Column::Status.eq(from.as_str()))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        // Sent twice, or the instructors changed it meanwhile.
+        txn.rollback().await?;
+        return Ok(Submitted { number });
+    }
+    record(&txn, id, Some(from), to, Some(account.id), None).await?;
+    let followers: Vec<i32> = crate::server::entities::dossier_follower::Entity::find()
+        .filter(crate::server::entities::dossier_follower::Column::DossierId.eq(id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|f| f.account_id)
+        .collect();
+    let emails: Vec<String> = account::Entity::find()
+        .filter(account::Column::Id.is_in(followers))
+        .filter(account::Column::Active.eq(true))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| a.email)
+        .collect();
+    for to_email in emails {
+        state
+            .mailer
+            .queue(
+                &txn,
+                &to_email,
+                Template::Notification {
+                    subject: format!("Dossier {number} : compléments reçus"),
+                    heading: format!("{} a transmis les compléments du dossier {number}", full_name(account)),
+                    paragraphs: vec![format!(
+                        "Le dossier n° {number} (« {} ») est de nouveau à traiter : il apparaît dans l’onglet « À traiter ».",
+                        demarche.title
+                    )],
+                    action: Some(Action {
+                        label: "Ouvrir le dossier".into(),
+                        url: format!("{}/instruction/dossiers/{id}", state.settings.public_url),
+                    }),
+                },
+            )
+            .await?;
+    }
+    state
+        .mailer
+        .queue(
+            &txn,
+            &account.email,
+            Template::Notification {
+                subject: format!("Dossier {number} : vos compléments sont transmis"),
+                heading: format!("Vos compléments au dossier {number} sont bien transmis"),
+                paragraphs: vec![
+                    format!(
+                        "Vous avez transmis les compléments demandés pour votre dossier n° {number} (« {} ») le {}.",
+                        demarche.title,
+                        format_datetime(now)
+                    ),
+                    to.next_step().to_owned(),
+                ],
+                action: Some(Action {
+                    label: "Suivre mon dossier".into(),
+                    url: format!("{}/mon-compte/dossiers/{id}", state.settings.public_url),
+                }),
+            },
+        )
+        .await?;
+    txn.commit().await?;
+    state.mailer.wake();
     Ok(Submitted { number })
 }
 
@@ -938,6 +1057,7 @@ pub async fn detail(
         events,
         pages: forms::review(&def, &answers),
         files: files.iter().map(file_row).collect(),
+        max_file_mb: state.settings.max_file_bytes / 1_000_000,
     })
 }
 

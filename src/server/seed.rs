@@ -6,14 +6,16 @@ use sea_orm::{
 };
 
 use super::db::now;
-use super::entities::{account, demarche, demarche_version};
+use super::entities::{
+    account, demarche, demarche_service, demarche_version, service, service_member,
+};
 use super::password;
 use crate::account::model::Role;
 use crate::demarches::model::{Audience, DemarcheState};
 use crate::error::AppError;
 use crate::forms::FormDefinition;
 
-/// Demo staff accounts: (email, password, role, civilité, first name, last name).
+/// Demo accounts: citizens, instructors and an administrator (email, password, role, civilité, first name, last name).
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, &str, &str)] = &[
     (
         "usager@vallee-verte.example",
@@ -24,6 +26,22 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, &str, &str)] = &[
         "Martin",
     ),
     (
+        "voisin@vallee-verte.example",
+        "Usager-Demo-2026",
+        Role::Citizen,
+        "M.",
+        "Thomas",
+        "Petit",
+    ),
+    (
+        "benevole@vallee-verte.example",
+        "Usager-Demo-2026",
+        Role::Citizen,
+        "Mme",
+        "Inès",
+        "Moreau",
+    ),
+    (
         "instructeur@vallee-verte.example",
         "Instruction-Demo-2026",
         Role::Instructor,
@@ -32,12 +50,55 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, &str, &str)] = &[
         "Benali",
     ),
     (
+        "instructrice@vallee-verte.example",
+        "Instruction-Demo-2026",
+        Role::Instructor,
+        "Mme",
+        "Léa",
+        "Garnier",
+    ),
+    (
         "admin@vallee-verte.example",
         "Administration-Demo-2026",
         Role::Admin,
         "Mme",
         "Claire",
         "Rousseau",
+    ),
+];
+
+/// The TOTP secrets of the demo instructors, so that the demo can be tried with any
+/// authenticator app (the administrator enrols at the first sign-in). Demo data only.
+pub const DEMO_TOTP: &[(&str, &str)] = &[
+    (
+        "instructeur@vallee-verte.example",
+        "KARIMBENALIGUICHETDEMOINSTRUCTEU",
+    ),
+    (
+        "instructrice@vallee-verte.example",
+        "LEAGARNIERGUICHETDEMOINSTRUCTRIC",
+    ),
+];
+
+/// The demo services instructeurs: (name, démarche slugs, instructor emails).
+pub const DEMO_SERVICES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "Service des aides individuelles",
+        &["aide-permis-de-conduire", "transport-scolaire-adapte"],
+        &[
+            "instructeur@vallee-verte.example",
+            "instructrice@vallee-verte.example",
+        ],
+    ),
+    (
+        "Service des sports et de la vie associative",
+        &["subvention-associations-sportives"],
+        &["instructeur@vallee-verte.example"],
+    ),
+    (
+        "Service de l’aménagement des territoires",
+        &["fonds-investissement-communes"],
+        &["instructrice@vallee-verte.example"],
     ),
 ];
 
@@ -156,6 +217,10 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<(), AppError> {
             first_name: Set((*first).into()),
             last_name: Set((*last).into()),
             role: Set(role.as_str().into()),
+            totp_secret: Set(DEMO_TOTP
+                .iter()
+                .find(|(e, _)| e == email)
+                .map(|(_, secret)| (*secret).to_owned())),
             email_verified_at: Set(Some(now)),
             active: Set(true),
             created_at: Set(now),
@@ -186,6 +251,44 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<(), AppError> {
         )
         .await?;
     }
+    for (name, slugs, members) in DEMO_SERVICES {
+        let service_id = service::Entity::insert(service::ActiveModel {
+            id: NotSet,
+            name: Set((*name).into()),
+            created_at: Set(now),
+        })
+        .exec(db)
+        .await?
+        .last_insert_id;
+        for slug in *slugs {
+            if let Some(d) = demarche::Entity::find()
+                .filter(demarche::Column::Slug.eq(*slug))
+                .one(db)
+                .await?
+            {
+                demarche_service::Entity::insert(demarche_service::ActiveModel {
+                    demarche_id: Set(d.id),
+                    service_id: Set(service_id),
+                })
+                .exec(db)
+                .await?;
+            }
+        }
+        for email in *members {
+            if let Some(a) = account::Entity::find()
+                .filter(account::Column::Email.eq(*email))
+                .one(db)
+                .await?
+            {
+                service_member::Entity::insert(service_member::ActiveModel {
+                    service_id: Set(service_id),
+                    account_id: Set(a.id),
+                })
+                .exec(db)
+                .await?;
+            }
+        }
+    }
     log_demo_accounts();
     tracing::info!(
         "demo data seeded: {} démarches, {} staff accounts",
@@ -198,7 +301,18 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<(), AppError> {
 /// Prints the demo credentials at every start of a demo instance.
 fn log_demo_accounts() {
     for (email, password, role, ..) in DEMO_ACCOUNTS {
-        tracing::info!(email, password, role = role.as_str(), "demo account");
+        let totp_secret = DEMO_TOTP
+            .iter()
+            .find(|(e, _)| e == email)
+            .map(|(_, s)| *s)
+            .unwrap_or("(enrolment at the first sign-in)");
+        tracing::info!(
+            email,
+            password,
+            role = role.as_str(),
+            totp_secret,
+            "demo account"
+        );
     }
 }
 

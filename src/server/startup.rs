@@ -187,6 +187,8 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
         ))
         .into_inner();
+    // Several files of the maximum size, and the text.
+    let upload_limit = (settings.max_file_bytes as usize).saturating_mul(6) + 1_000_000;
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route(
@@ -203,6 +205,42 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .route("/pieces/{id}", get(crate::dossiers::handlers::download))
+        .route(
+            "/instruction/dossiers/{id}/action",
+            axum::routing::post(crate::backoffice::handlers::action_post)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/instruction/dossiers/{id}/message",
+            axum::routing::post(crate::backoffice::handlers::instructor_message_post)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/instruction/dossiers/{id}/document",
+            axum::routing::post(crate::backoffice::handlers::document_post)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/mon-compte/dossiers/{id}/message",
+            axum::routing::post(crate::backoffice::handlers::citizen_message_post)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/instruction/demarches/{id}/lot",
+            axum::routing::post(crate::backoffice::handlers::bulk_post),
+        )
+        .route(
+            "/instruction/demarches/{id}/export.csv",
+            get(crate::backoffice::handlers::export_csv),
+        )
+        .route(
+            "/documents/{id}",
+            get(crate::backoffice::handlers::document_download),
+        )
+        .route(
+            "/messages/pieces/{id}",
+            get(crate::backoffice::handlers::message_file_download),
+        )
         .route(
             "/mon-compte/dossiers/{id}/copie.pdf",
             get(crate::dossiers::handlers::pdf_copy),

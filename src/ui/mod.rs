@@ -47,6 +47,7 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
             "Dossier transmis",
             Some(("/mon-compte/dossiers", "Voir mes dossiers")),
         ),
+        AppError::Stale => ("Dossier modifié entre-temps", None),
         AppError::Transport(_) => ("Portail injoignable", None),
         AppError::RateLimited { .. } => ("Trop de tentatives", None),
         AppError::Validation(_) | AppError::Invalid { .. } | AppError::Internal => {
@@ -88,6 +89,9 @@ pub fn NotFoundPage() -> impl IntoView {
 pub fn Breadcrumb(
     trail: Vec<(&'static str, &'static str)>,
     #[prop(into)] current: String,
+    /// Links whose address or label is computed (a démarche's queue…), after `trail`.
+    #[prop(optional)]
+    more: Vec<(String, String)>,
 ) -> impl IntoView {
     view! {
         <nav aria-label="Fil d’Ariane" class="breadcrumb">
@@ -96,6 +100,16 @@ pub fn Breadcrumb(
                     <a href="/">"Accueil"</a>
                 </li>
                 {trail
+                    .into_iter()
+                    .map(|(href, label)| {
+                        view! {
+                            <li>
+                                <a href=href>{label}</a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+                {more
                     .into_iter()
                     .map(|(href, label)| {
                         view! {

@@ -181,6 +181,17 @@ impl FileKind {
         }
     }
 
+    /// The kind stored under `extension` (`jpeg` too, as older rows say).
+    pub fn from_extension(extension: &str) -> Option<Self> {
+        match extension {
+            "pdf" => Some(FileKind::Pdf),
+            "jpg" | "jpeg" => Some(FileKind::Jpeg),
+            "png" => Some(FileKind::Png),
+            "webp" => Some(FileKind::Webp),
+            _ => None,
+        }
+    }
+
     /// A French label for the person: « PDF », « image JPEG »…
     pub fn label(self) -> &'static str {
         match self {

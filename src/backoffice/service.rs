@@ -1,0 +1,1746 @@
+//! The back-office's reads and writes. Every function takes the calling account and
+//! checks itself that it may see the démarche or the dossier: an instructor sees the
+//! filed dossiers of the démarches of their services, an administrator every one.
+//! Anything else is « not found », the same answer as for what does not exist.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use time::OffsetDateTime;
+
+use super::model::{
+    Action, AnnotationRow, DemarcheCounts, DocumentLink, Flash, HistoryRow, InstructionView,
+    MessageRow, QueueQuery, QueueRow, ReceivedRow, Tab, TabCounts,
+};
+use crate::account::model::Role;
+use crate::demarches::model::fold;
+use crate::dossiers::model::{DossierStatus, FileRow, format_size};
+use crate::dossiers::service::{answers_of, file_row, files_of, form_of, status_of};
+use crate::error::{AppError, FieldError};
+use crate::forms;
+use crate::profiles::model::ProfileKind;
+use crate::server::db::{format_date, format_datetime, now, paris};
+use crate::server::entities::{
+    account, demarche, demarche_service, document_read, dossier, dossier_annotation, dossier_event,
+    dossier_follower, dossier_message, message_file, profile, profile_member, received_document,
+    service, service_member,
+};
+use crate::server::mail::{Action as MailAction, Template};
+use crate::server::state::AppState;
+use crate::server::uploads::Stored;
+
+/// Rows of a queue page.
+pub const PAGE_SIZE: u64 = 25;
+
+/// The key of search columns: lower case, without accents.
+pub fn search_key(text: &str) -> String {
+    fold(text.trim())
+}
+
+fn full_name(a: &account::Model) -> String {
+    format!("{} {}", a.first_name, a.last_name)
+}
+
+fn is_admin(account: &account::Model) -> bool {
+    Role::parse(&account.role) == Some(Role::Admin)
+}
+
+fn is_staff(account: &account::Model) -> bool {
+    Role::parse(&account.role).is_some_and(|r| r.includes(Role::Instructor))
+}
+
+// ---------------------------------------------------------------- access
+
+/// The démarches the account instructs: those of its services (`None`: every démarche,
+/// for an administrator). A citizen instructs nothing.
+pub async fn instructed_demarches<C: ConnectionTrait>(
+    db: &C,
+    account: &account::Model,
+) -> Result<Option<Vec<i32>>, AppError> {
+    if !is_staff(account) {
+        return Err(AppError::Forbidden);
+    }
+    if is_admin(account) {
+        return Ok(None);
+    }
+    let services: Vec<i32> = service_member::Entity::find()
+        .filter(service_member::Column::AccountId.eq(account.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.service_id)
+        .collect();
+    let mut ids: Vec<i32> = demarche_service::Entity::find()
+        .filter(demarche_service::Column::ServiceId.is_in(services))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.demarche_id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(Some(ids))
+}
+
+/// The démarche, if the account instructs it (404 otherwise).
+pub async fn require_demarche<C: ConnectionTrait>(
+    db: &C,
+    account: &account::Model,
+    demarche_id: i32,
+) -> Result<demarche::Model, AppError> {
+    let allowed = match instructed_demarches(db, account).await? {
+        None => true,
+        Some(ids) => ids.contains(&demarche_id),
+    };
+    if !allowed {
+        return Err(AppError::not_found());
+    }
+    demarche::Entity::find_by_id(demarche_id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// A filed dossier of a démarche the account instructs (404 otherwise, drafts too).
+pub async fn require_dossier<C: ConnectionTrait>(
+    db: &C,
+    account: &account::Model,
+    dossier_id: i32,
+) -> Result<dossier::Model, AppError> {
+    let row = dossier::Entity::find_by_id(dossier_id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if status_of(&row) == DossierStatus::Brouillon {
+        return Err(AppError::not_found());
+    }
+    require_demarche(db, account, row.demarche_id).await?;
+    Ok(row)
+}
+
+/// Whether the account may see the filed dossier as an instructor (no error).
+pub async fn instructs_dossier<C: ConnectionTrait>(
+    db: &C,
+    account: &account::Model,
+    dossier_id: i32,
+) -> Result<bool, AppError> {
+    if !is_staff(account) {
+        return Ok(false);
+    }
+    match require_dossier(db, account, dossier_id).await {
+        Ok(_) => Ok(true),
+        Err(AppError::NotFound(_) | AppError::Forbidden) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+// ---------------------------------------------------------------- home and counts
+
+#[derive(Debug, FromQueryResult)]
+struct CountRow {
+    demarche_id: i32,
+    status: String,
+    n: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct StageCount {
+    stage: i16,
+    n: i64,
+}
+
+/// « Instruction »: the démarches the instructor handles, with counts per status.
+pub async fn home(
+    state: &AppState,
+    account: &account::Model,
+) -> Result<Vec<DemarcheCounts>, AppError> {
+    let db = &state.db;
+    let ids = instructed_demarches(db, account).await?;
+    let mut query = demarche::Entity::find().order_by_asc(demarche::Column::Title);
+    if let Some(ids) = &ids {
+        query = query.filter(demarche::Column::Id.is_in(ids.clone()));
+    }
+    let demarches = query.all(db).await?;
+    let demarche_ids: Vec<i32> = demarches.iter().map(|d| d.id).collect();
+    let counts: Vec<CountRow> = dossier::Entity::find()
+        .select_only()
+        .column(dossier::Column::DemarcheId)
+        .column(dossier::Column::Status)
+        .column_as(dossier::Column::Id.count(), "n")
+        .filter(dossier::Column::DemarcheId.is_in(demarche_ids.clone()))
+        .filter(dossier::Column::Stage.gt(0))
+        .group_by(dossier::Column::DemarcheId)
+        .group_by(dossier::Column::Status)
+        .into_model::<CountRow>()
+        .all(db)
+        .await?;
+    let links = demarche_service::Entity::find()
+        .filter(demarche_service::Column::DemarcheId.is_in(demarche_ids))
+        .all(db)
+        .await?;
+    let service_names: HashMap<i32, String> = service::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let followed = followed_counts(db, account.id).await?;
+    Ok(demarches
+        .into_iter()
+        .map(|d| {
+            let mut by_status = Vec::new();
+            let mut tabs = TabCounts::default();
+            for status in DossierStatus::ALL.into_iter().skip(1) {
+                let n = counts
+                    .iter()
+                    .find(|c| c.demarche_id == d.id && c.status == status.as_str())
+                    .map(|c| u64::try_from(c.n).unwrap_or(0))
+                    .unwrap_or(0);
+                by_status.push((status, n));
+                match status.stage() {
+                    1 => tabs.a_traiter += n,
+                    2 => tabs.en_cours += n,
+                    _ => tabs.traites += n,
+                }
+            }
+            tabs.suivis = followed.get(&d.id).copied().unwrap_or(0);
+            let mut services: Vec<String> = links
+                .iter()
+                .filter(|l| l.demarche_id == d.id)
+                .filter_map(|l| service_names.get(&l.service_id).cloned())
+                .collect();
+            services.sort();
+            DemarcheCounts {
+                id: d.id,
+                title: d.title,
+                services,
+                by_status,
+                counts: tabs,
+            }
+        })
+        .filter(|d| !d.services.is_empty() || is_admin(account))
+        .collect())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct FollowedCount {
+    demarche_id: i32,
+    n: i64,
+}
+
+/// How many filed dossiers the account follows, by démarche.
+async fn followed_counts<C: ConnectionTrait>(
+    db: &C,
+    account_id: i32,
+) -> Result<HashMap<i32, u64>, AppError> {
+    let rows: Vec<FollowedCount> = dossier::Entity::find()
+        .select_only()
+        .column(dossier::Column::DemarcheId)
+        .column_as(dossier::Column::Id.count(), "n")
+        .filter(dossier::Column::Id.in_subquery(followed_subquery(account_id)))
+        .filter(dossier::Column::Stage.gt(0))
+        .group_by(dossier::Column::DemarcheId)
+        .into_model::<FollowedCount>()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.demarche_id, u64::try_from(r.n).unwrap_or(0)))
+        .collect())
+}
+
+fn followed_subquery(account_id: i32) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(dossier_follower::Column::DossierId)
+        .from(dossier_follower::Entity)
+        .and_where(dossier_follower::Column::AccountId.eq(account_id))
+        .to_owned()
+}
+
+/// The number of dossiers in each tab of a démarche's queue.
+pub async fn tab_counts<C: ConnectionTrait>(
+    db: &C,
+    demarche_id: i32,
+    account_id: i32,
+) -> Result<TabCounts, AppError> {
+    let rows: Vec<StageCount> = dossier::Entity::find()
+        .select_only()
+        .column(dossier::Column::Stage)
+        .column_as(dossier::Column::Id.count(), "n")
+        .filter(dossier::Column::DemarcheId.eq(demarche_id))
+        .filter(dossier::Column::Stage.gt(0))
+        .group_by(dossier::Column::Stage)
+        .into_model::<StageCount>()
+        .all(db)
+        .await?;
+    let of = |stage: i16| {
+        rows.iter()
+            .find(|r| r.stage == stage)
+            .map(|r| u64::try_from(r.n).unwrap_or(0))
+            .unwrap_or(0)
+    };
+    let suivis = dossier::Entity::find()
+        .filter(dossier::Column::DemarcheId.eq(demarche_id))
+        .filter(dossier::Column::Stage.gt(0))
+        .filter(dossier::Column::Id.in_subquery(followed_subquery(account_id)))
+        .count(db)
+        .await?;
+    Ok(TabCounts {
+        a_traiter: of(1),
+        en_cours: of(2),
+        traites: of(3),
+        suivis,
+    })
+}
+
+// ---------------------------------------------------------------- queue
+
+/// The queue's filters once read.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub tab: Tab,
+    pub status: Option<DossierStatus>,
+    pub from: Option<OffsetDateTime>,
+    /// Exclusive.
+    pub until: Option<OffsetDateTime>,
+    pub kind: Option<ProfileKind>,
+    pub commune: Option<String>,
+    pub number: Option<String>,
+    pub words: Vec<String>,
+    pub oldest_first: bool,
+    pub after: Option<(OffsetDateTime, i32)>,
+}
+
+/// Midnight in Paris of a `YYYY-MM-DD` date, in UTC; `next` gives the next midnight.
+fn paris_midnight(date: &str, next: bool) -> Option<OffsetDateTime> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let mut day = time::Date::parse(date.trim(), &format).ok()?;
+    if next {
+        day = day.next_day()?;
+    }
+    let noon = day.with_hms(12, 0, 0).ok()?.assume_utc();
+    // The offset of Paris that day (winter +1, summer +2).
+    let offset = paris(noon).offset();
+    Some(
+        day.midnight()
+            .assume_offset(offset)
+            .to_offset(time::UtcOffset::UTC),
+    )
+}
+
+/// `2026-000123`, also typed `2026-123` or `2026 123`.
+fn dossier_number(text: &str) -> Option<String> {
+    let text = text.trim();
+    let (year, rest) = text.split_once(['-', ' '])?;
+    if year.len() != 4 || !year.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let rest = rest.trim();
+    if rest.is_empty() || rest.len() > 6 || !rest.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let n: u32 = rest.parse().ok()?;
+    Some(format!("{year}-{n:06}"))
+}
+
+/// Reads the queue's query; what cannot be read is reported next to its field.
+pub fn parse_filters(query: &QueueQuery) -> (Filters, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    let filled = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let mut filters = Filters {
+        tab: query.tab(),
+        oldest_first: query.oldest_first(),
+        ..Default::default()
+    };
+    if let Some(s) = filled(&query.statut) {
+        filters.status = DossierStatus::parse(&s).filter(|s| *s != DossierStatus::Brouillon);
+    }
+    if let Some(d) = filled(&query.du) {
+        match paris_midnight(&d, false) {
+            Some(t) => filters.from = Some(t),
+            None => errors.push(FieldError {
+                field: "du".into(),
+                message: "Saisissez une date valide (jour, mois, année).".into(),
+            }),
+        }
+    }
+    if let Some(d) = filled(&query.au) {
+        match paris_midnight(&d, true) {
+            Some(t) => filters.until = Some(t),
+            None => errors.push(FieldError {
+                field: "au".into(),
+                message: "Saisissez une date valide (jour, mois, année).".into(),
+            }),
+        }
+    }
+    if let (Some(from), Some(until)) = (filters.from, filters.until)
+        && until <= from
+    {
+        errors.push(FieldError {
+            field: "au".into(),
+            message: "La date de fin doit être après la date de début.".into(),
+        });
+        filters.until = None;
+    }
+    filters.kind = filled(&query.type_profil).and_then(|k| ProfileKind::parse(&k));
+    filters.commune = filled(&query.commune).map(|c| search_key(&c));
+    if let Some(q) = filled(&query.q) {
+        match dossier_number(&q) {
+            Some(number) => filters.number = Some(number),
+            None => {
+                let digits: String = q.chars().filter(|c| !c.is_whitespace()).collect();
+                if digits.len() == 14 && digits.chars().all(|c| c.is_ascii_digit()) {
+                    filters.words = vec![digits];
+                } else {
+                    filters.words = search_key(&q)
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_owned)
+                        .take(6)
+                        .collect();
+                }
+            }
+        }
+    }
+    filters.after = query.apres.as_deref().and_then(decode_cursor);
+    (filters, errors)
+}
+
+/// The keyset cursor of a row: its submission time (unix nanoseconds) and id.
+pub fn encode_cursor(submitted_at: OffsetDateTime, id: i32) -> String {
+    format!("{}_{id}", submitted_at.unix_timestamp_nanos())
+}
+
+pub fn decode_cursor(cursor: &str) -> Option<(OffsetDateTime, i32)> {
+    let (nanos, id) = cursor.split_once('_')?;
+    let at = OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?;
+    Some((at, id.parse().ok()?))
+}
+
+fn like_escape(word: &str) -> String {
+    word.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[derive(Debug, FromQueryResult)]
+struct QueueDbRow {
+    id: i32,
+    number: Option<String>,
+    status: String,
+    submitted_at: Option<OffsetDateTime>,
+    profile_id: i32,
+    created_by: Option<i32>,
+}
+
+/// The condition of a queue (everything but the cursor).
+fn queue_condition(demarche_id: i32, account_id: i32, f: &Filters) -> Condition {
+    let mut c = Condition::all().add(dossier::Column::DemarcheId.eq(demarche_id));
+    match f.tab.stage() {
+        Some(stage) => c = c.add(dossier::Column::Stage.eq(stage)),
+        None => c = c.add(dossier::Column::SubmittedAt.is_not_null()),
+    }
+    if f.tab == Tab::Suivis {
+        c = c.add(dossier::Column::Id.in_subquery(followed_subquery(account_id)));
+    }
+    if let Some(s) = f.status {
+        c = c.add(dossier::Column::Status.eq(s.as_str()));
+    }
+    if let Some(from) = f.from {
+        c = c.add(dossier::Column::SubmittedAt.gte(from));
+    }
+    if let Some(until) = f.until {
+        c = c.add(dossier::Column::SubmittedAt.lt(until));
+    }
+    if let Some(kind) = f.kind {
+        c = c.add(dossier::Column::ProfileKind.eq(kind.as_str()));
+    }
+    if let Some(commune) = &f.commune {
+        c = c.add(dossier::Column::CommuneKey.eq(commune.clone()));
+    }
+    if let Some(number) = &f.number {
+        c = c.add(dossier::Column::Number.eq(number.clone()));
+    }
+    for word in &f.words {
+        c = c.add(
+            Expr::col(dossier::Column::SearchText)
+                .like(LikeExpr::new(format!("%{}%", like_escape(word))).escape('\\')),
+        );
+    }
+    c
+}
+
+/// Rows after the cursor in the queue's order: a row-value comparison, which both
+/// SQLite and PostgreSQL turn into an index range on (…, submitted_at, id).
+fn after_cursor(oldest_first: bool, at: OffsetDateTime, id: i32) -> Expr {
+    let row = Expr::tuple([
+        Expr::col(dossier::Column::SubmittedAt),
+        Expr::col(dossier::Column::Id),
+    ]);
+    let cursor = Expr::tuple([Expr::val(at), Expr::val(id)]);
+    if oldest_first {
+        row.gt(cursor)
+    } else {
+        row.lt(cursor)
+    }
+}
+
+/// One page of a démarche's queue (no access check: callers check first), and the
+/// cursor of the next page. Keyset pagination on (submitted_at, id) inside one index
+/// prefix per tab and filter: a deep page costs what the first one does.
+pub async fn queue_rows<C: ConnectionTrait>(
+    db: &C,
+    demarche_id: i32,
+    account_id: i32,
+    query: &QueueQuery,
+    limit: u64,
+) -> Result<(Vec<QueueRow>, Option<String>), AppError> {
+    let (filters, _) = parse_filters(query);
+    queue_page_rows(db, demarche_id, account_id, &filters, limit).await
+}
+
+async fn queue_page_rows<C: ConnectionTrait>(
+    db: &C,
+    demarche_id: i32,
+    account_id: i32,
+    f: &Filters,
+    limit: u64,
+) -> Result<(Vec<QueueRow>, Option<String>), AppError> {
+    let mut select = dossier::Entity::find()
+        .select_only()
+        .columns([
+            dossier::Column::Id,
+            dossier::Column::Number,
+            dossier::Column::Status,
+            dossier::Column::SubmittedAt,
+            dossier::Column::ProfileId,
+            dossier::Column::CreatedBy,
+        ])
+        .filter(queue_condition(demarche_id, account_id, f));
+    if let Some((at, id)) = f.after {
+        select = select.filter(after_cursor(f.oldest_first, at, id));
+    }
+    select = if f.oldest_first {
+        select
+            .order_by_asc(dossier::Column::SubmittedAt)
+            .order_by_asc(dossier::Column::Id)
+    } else {
+        select
+            .order_by_desc(dossier::Column::SubmittedAt)
+            .order_by_desc(dossier::Column::Id)
+    };
+    let mut rows: Vec<QueueDbRow> = select
+        .limit(limit + 1)
+        .into_model::<QueueDbRow>()
+        .all(db)
+        .await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .and_then(|r| r.submitted_at.map(|at| encode_cursor(at, r.id)))
+    } else {
+        None
+    };
+    // Names of profiles and filers, and the follow marks: three queries per page.
+    let profiles: HashMap<i32, profile::Model> = profile::Entity::find()
+        .filter(profile::Column::Id.is_in(rows.iter().map(|r| r.profile_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let filers: HashMap<i32, account::Model> = account::Entity::find()
+        .filter(account::Column::Id.is_in(rows.iter().filter_map(|r| r.created_by)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let followed: HashSet<i32> = dossier_follower::Entity::find()
+        .filter(dossier_follower::Column::AccountId.eq(account_id))
+        .filter(dossier_follower::Column::DossierId.is_in(rows.iter().map(|r| r.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| f.dossier_id)
+        .collect();
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let p = profiles.get(&r.profile_id);
+            let filer = r
+                .created_by
+                .and_then(|id| filers.get(&id))
+                .map(full_name)
+                .unwrap_or_else(|| "Compte supprimé".into());
+            let kind = p
+                .and_then(|p| ProfileKind::parse(&p.kind))
+                .unwrap_or(ProfileKind::Particulier);
+            QueueRow {
+                id: r.id,
+                number: r.number.unwrap_or_default(),
+                status: DossierStatus::parse(&r.status).unwrap_or(DossierStatus::Depose),
+                submitted: r.submitted_at.map(format_date).unwrap_or_default(),
+                profile_name: match (kind, p) {
+                    (ProfileKind::Particulier, _) => filer.clone(),
+                    (_, Some(p)) => p.name.clone(),
+                    _ => String::new(),
+                },
+                profile_kind: kind.label().to_owned(),
+                filer,
+                followed: followed.contains(&r.id),
+            }
+        })
+        .collect();
+    Ok((rows, next))
+}
+
+/// A démarche's queue page, for the instructor.
+pub async fn queue(
+    state: &AppState,
+    account: &account::Model,
+    demarche_id: i32,
+    query: QueueQuery,
+    notice: Option<String>,
+) -> Result<super::model::QueuePage, AppError> {
+    let demarche = require_demarche(&state.db, account, demarche_id).await?;
+    let (filters, filter_errors) = parse_filters(&query);
+    let (rows, next) =
+        queue_page_rows(&state.db, demarche_id, account.id, &filters, PAGE_SIZE).await?;
+    let counts = tab_counts(&state.db, demarche_id, account.id).await?;
+    Ok(super::model::QueuePage {
+        demarche_id,
+        demarche_title: demarche.title,
+        query,
+        rows,
+        next,
+        counts,
+        filter_errors,
+        notice,
+    })
+}
+
+/// Walks every dossier of a queue in pages (for the CSV export), calling `each` with
+/// the rows of a batch; memory stays that of one batch.
+pub async fn for_each_batch<F, Fut>(
+    db: &sea_orm::DatabaseConnection,
+    demarche_id: i32,
+    account_id: i32,
+    query: &QueueQuery,
+    batch: u64,
+    mut each: F,
+) -> Result<(), AppError>
+where
+    F: FnMut(Vec<dossier::Model>) -> Fut,
+    Fut: std::future::Future<Output = Result<bool, AppError>>,
+{
+    let (mut filters, _) = parse_filters(query);
+    filters.after = None;
+    loop {
+        let mut select =
+            dossier::Entity::find().filter(queue_condition(demarche_id, account_id, &filters));
+        if let Some((at, id)) = filters.after {
+            select = select.filter(after_cursor(filters.oldest_first, at, id));
+        }
+        select = if filters.oldest_first {
+            select
+                .order_by_asc(dossier::Column::SubmittedAt)
+                .order_by_asc(dossier::Column::Id)
+        } else {
+            select
+                .order_by_desc(dossier::Column::SubmittedAt)
+                .order_by_desc(dossier::Column::Id)
+        };
+        let rows = select.limit(batch).all(db).await?;
+        let done = (rows.len() as u64) < batch;
+        filters.after = rows
+            .last()
+            .and_then(|r| r.submitted_at.map(|at| (at, r.id)));
+        if rows.is_empty() || !each(rows).await? || done || filters.after.is_none() {
+            return Ok(());
+        }
+    }
+}
+
+// ---------------------------------------------------------------- a dossier
+
+async fn names<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<HashMap<i32, account::Model>, AppError> {
+    let ids: HashSet<i32> = ids.into_iter().collect();
+    Ok(account::Entity::find()
+        .filter(account::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect())
+}
+
+fn author_label(accounts: &HashMap<i32, account::Model>, id: Option<i32>, staff: bool) -> String {
+    match id.and_then(|id| accounts.get(&id)) {
+        Some(a) if staff => format!("{} (Département)", full_name(a)),
+        Some(a) => full_name(a),
+        None if staff => "Le Département".into(),
+        None => "Compte supprimé".into(),
+    }
+}
+
+/// The message thread of a dossier (both sides see it).
+pub async fn thread<C: ConnectionTrait>(
+    db: &C,
+    dossier_id: i32,
+) -> Result<Vec<MessageRow>, AppError> {
+    let messages = dossier_message::Entity::find()
+        .filter(dossier_message::Column::DossierId.eq(dossier_id))
+        .order_by_asc(dossier_message::Column::Id)
+        .all(db)
+        .await?;
+    let files = message_file::Entity::find()
+        .filter(message_file::Column::DossierId.eq(dossier_id))
+        .order_by_asc(message_file::Column::Id)
+        .all(db)
+        .await?;
+    let accounts = names(db, messages.iter().filter_map(|m| m.author_id)).await?;
+    Ok(messages
+        .into_iter()
+        .map(|m| MessageRow {
+            id: m.id,
+            author: author_label(&accounts, m.author_id, m.from_instructor),
+            from_instructor: m.from_instructor,
+            body: m.body,
+            date: format_datetime(m.created_at),
+            files: files
+                .iter()
+                .filter(|f| f.message_id == m.id)
+                .map(message_file_row)
+                .collect(),
+        })
+        .collect())
+}
+
+fn message_file_row(f: &message_file::Model) -> FileRow {
+    FileRow {
+        id: f.id,
+        field_path: String::new(),
+        name: f.original_name.clone(),
+        size: format_size(u64::try_from(f.size_bytes).unwrap_or(0)),
+        kind: crate::server::uploads::sniff::FileKind::from_extension(&f.kind)
+            .map(|k| k.label().to_owned())
+            .unwrap_or_else(|| "fichier".into()),
+    }
+}
+
+/// A dossier in the back-office.
+pub async fn detail(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+    flash: Flash,
+) -> Result<InstructionView, AppError> {
+    let db = &state.db;
+    let row = require_dossier(db, account, id).await?;
+    let status = status_of(&row);
+    let (demarche, def) = form_of(db, &row).await?;
+    let answers = answers_of(&row);
+    let files = files_of(db, id).await?;
+    let profile = profile::Entity::find_by_id(row.profile_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal_msg("dossier without profile"))?;
+    let events = dossier_event::Entity::find()
+        .filter(dossier_event::Column::DossierId.eq(id))
+        .order_by_asc(dossier_event::Column::Id)
+        .all(db)
+        .await?;
+    let annotations = dossier_annotation::Entity::find()
+        .filter(dossier_annotation::Column::DossierId.eq(id))
+        .order_by_asc(dossier_annotation::Column::Id)
+        .all(db)
+        .await?;
+    let followers = dossier_follower::Entity::find()
+        .filter(dossier_follower::Column::DossierId.eq(id))
+        .all(db)
+        .await?;
+    let documents = received_document::Entity::find()
+        .filter(received_document::Column::DossierId.eq(id))
+        .order_by_asc(received_document::Column::Id)
+        .all(db)
+        .await?;
+    let accounts = names(
+        db,
+        events
+            .iter()
+            .filter_map(|e| e.account_id)
+            .chain(annotations.iter().filter_map(|a| a.author_id))
+            .chain(followers.iter().map(|f| f.account_id))
+            .chain(row.created_by),
+    )
+    .await?;
+    let filer = row.created_by.and_then(|id| accounts.get(&id));
+    let kind = ProfileKind::parse(&profile.kind).unwrap_or(ProfileKind::Particulier);
+    let mut details = Vec::new();
+    if let Some(siret) = &profile.siret {
+        details.push(("SIRET".to_owned(), siret.clone()));
+    }
+    let address = match kind {
+        ProfileKind::Particulier => filer.map(|a| {
+            (
+                a.address_line.clone(),
+                a.postal_code.clone(),
+                a.commune.clone(),
+            )
+        }),
+        _ => Some((
+            profile.address_line.clone(),
+            profile.postal_code.clone(),
+            profile.commune.clone(),
+        )),
+    };
+    if let Some((line, code, commune)) = address {
+        let text = [line, code.zip(commune).map(|(c, t)| format!("{c} {t}"))]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if !text.is_empty() {
+            details.push(("Adresse".to_owned(), text));
+        }
+    }
+    let history = events
+        .iter()
+        .map(|e| {
+            let staff = e
+                .account_id
+                .and_then(|id| accounts.get(&id))
+                .is_some_and(is_staff);
+            HistoryRow {
+                date: format_datetime(e.created_at),
+                status: DossierStatus::parse(&e.to_status).unwrap_or(status),
+                author: author_label(&accounts, e.account_id, staff),
+                message: e.message.clone(),
+                document: e.document_id.and_then(|d| {
+                    documents
+                        .iter()
+                        .find(|doc| doc.id == d)
+                        .map(|doc| DocumentLink {
+                            id: doc.id,
+                            title: doc.title.clone(),
+                        })
+                }),
+            }
+        })
+        .collect();
+    Ok(InstructionView {
+        id,
+        number: row.number.clone().unwrap_or_default(),
+        status,
+        lock_version: row.lock_version,
+        demarche_id: demarche.id,
+        demarche_title: demarche.title,
+        profile_name: match kind {
+            ProfileKind::Particulier => filer.map(full_name).unwrap_or_default(),
+            _ => profile.name.clone(),
+        },
+        profile_kind: kind.label().to_owned(),
+        profile_details: details,
+        filer_name: filer
+            .map(full_name)
+            .unwrap_or_else(|| "Compte supprimé".into()),
+        filer_email: filer.map(|a| a.email.clone()).unwrap_or_default(),
+        submitted: row.submitted_at.map(format_datetime).unwrap_or_default(),
+        pages: forms::review(&def, &answers),
+        files: files.iter().map(file_row).collect(),
+        history,
+        messages: thread(db, id).await?,
+        annotations: annotations
+            .into_iter()
+            .map(|a| AnnotationRow {
+                author: author_label(&accounts, a.author_id, true),
+                body: a.body,
+                date: format_datetime(a.created_at),
+            })
+            .collect(),
+        followed_by_me: followers.iter().any(|f| f.account_id == account.id),
+        followers: followers
+            .iter()
+            .filter_map(|f| accounts.get(&f.account_id).map(full_name))
+            .collect(),
+        actions: Action::allowed_from(status),
+        documents: documents
+            .into_iter()
+            .map(|d| DocumentLink {
+                id: d.id,
+                title: d.title,
+            })
+            .collect(),
+        flash,
+        max_file_mb: state.settings.max_file_bytes / 1_000_000,
+    })
+}
+
+// ---------------------------------------------------------------- emails
+
+/// The filer and every member of the profile (each address once).
+async fn citizen_recipients<C: ConnectionTrait>(
+    db: &C,
+    row: &dossier::Model,
+) -> Result<Vec<String>, AppError> {
+    let members: Vec<i32> = profile_member::Entity::find()
+        .filter(profile_member::Column::ProfileId.eq(row.profile_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.account_id)
+        .chain(row.created_by)
+        .collect();
+    let mut emails: Vec<String> = account::Entity::find()
+        .filter(account::Column::Id.is_in(members))
+        .filter(account::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.email)
+        .collect();
+    emails.sort();
+    emails.dedup();
+    Ok(emails)
+}
+
+/// The instructors who follow the dossier.
+async fn follower_emails<C: ConnectionTrait>(
+    db: &C,
+    dossier_id: i32,
+    except: i32,
+) -> Result<Vec<String>, AppError> {
+    let ids: Vec<i32> = dossier_follower::Entity::find()
+        .filter(dossier_follower::Column::DossierId.eq(dossier_id))
+        .filter(dossier_follower::Column::AccountId.ne(except))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| f.account_id)
+        .collect();
+    Ok(account::Entity::find()
+        .filter(account::Column::Id.is_in(ids))
+        .filter(account::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.email)
+        .collect())
+}
+
+fn dossier_link(state: &AppState, id: i32) -> MailAction {
+    MailAction {
+        label: "Voir mon dossier".into(),
+        url: format!("{}/mon-compte/dossiers/{id}", state.settings.public_url),
+    }
+}
+
+/// The explanatory email of a status change.
+fn status_email(
+    state: &AppState,
+    number: &str,
+    demarche_title: &str,
+    dossier_id: i32,
+    to: DossierStatus,
+    message: Option<&str>,
+    document: Option<&str>,
+) -> Template {
+    let mut paragraphs = vec![format!(
+        "Le statut de votre dossier n° {number} (« {demarche_title} ») a changé. Il est maintenant : {}.",
+        to.label().to_lowercase()
+    )];
+    if let Some(message) = message {
+        paragraphs.push(format!("Message des services instructeurs : « {message} »"));
+    }
+    if let Some(title) = document {
+        paragraphs.push(format!(
+            "Un document vous est adressé : « {title} ». Vous le trouverez dans « Mon compte », rubrique « Mes documents reçus »."
+        ));
+    }
+    paragraphs.push(match to {
+        DossierStatus::ComplementsDemandes => "Ce que vous devez faire : ouvrez votre dossier, complétez-le comme demandé, puis cliquez sur « Transmettre les compléments ». Tant que vous ne l’avez pas fait, l’examen de votre dossier est suspendu.".to_owned(),
+        DossierStatus::Refuse => "Si vous contestez cette décision, vous pouvez former un recours gracieux auprès du Président du Département, ou un recours contentieux devant le tribunal administratif, dans un délai de deux mois.".to_owned(),
+        s => format!("Et maintenant ? {}", s.next_step()),
+    });
+    let heading = match to {
+        DossierStatus::ComplementsDemandes => {
+            format!("Des compléments sont demandés pour votre dossier {number}")
+        }
+        DossierStatus::EnInstruction => {
+            format!("Votre dossier {number} est en cours d’instruction")
+        }
+        DossierStatus::Accepte => format!("Votre dossier {number} est accepté"),
+        DossierStatus::Refuse => format!("Votre dossier {number} est refusé"),
+        DossierStatus::ClasseSansSuite => format!("Votre dossier {number} est classé sans suite"),
+        s => format!("Votre dossier {number} : {}", s.label().to_lowercase()),
+    };
+    Template::Notification {
+        subject: format!("Dossier {number} : {}", to.label().to_lowercase()),
+        heading,
+        paragraphs,
+        action: Some(dossier_link(state, dossier_id)),
+    }
+}
+
+// ---------------------------------------------------------------- actions
+
+/// A document attached to an action or sent alone, already in the storage.
+pub struct NewDocument {
+    pub title: String,
+    pub original_name: String,
+    pub stored: Stored,
+}
+
+async fn insert_document<C: ConnectionTrait>(
+    db: &C,
+    row: &dossier::Model,
+    account: &account::Model,
+    doc: &NewDocument,
+    message: Option<String>,
+) -> Result<i32, AppError> {
+    let inserted = received_document::Entity::insert(received_document::ActiveModel {
+        id: NotSet,
+        profile_id: Set(row.profile_id),
+        dossier_id: Set(Some(row.id)),
+        title: Set(doc.title.clone()),
+        message: Set(message),
+        storage_key: Set(doc.stored.key.clone()),
+        original_name: Set(doc.original_name.clone()),
+        size_bytes: Set(doc.stored.size as i64),
+        sha256: Set(doc.stored.sha256.clone()),
+        sent_by: Set(Some(account.id)),
+        created_at: Set(now()),
+    })
+    .exec(db)
+    .await?;
+    Ok(inserted.last_insert_id)
+}
+
+/// Checks an action's message: required for some actions, at most 5,000 characters.
+pub fn check_message(action: Action, message: &str) -> Result<Option<String>, FieldError> {
+    let message = message.trim();
+    if message.chars().count() > 5000 {
+        return Err(FieldError {
+            field: "message".into(),
+            message: "Votre message dépasse 5 000 caractères : raccourcissez-le.".into(),
+        });
+    }
+    if message.is_empty() {
+        if action.message_required() {
+            return Err(FieldError {
+                field: "message".into(),
+                message: format!(
+                    "Écrivez le message que la personne lira : il est obligatoire pour « {} ».",
+                    action.label()
+                ),
+            });
+        }
+        return Ok(None);
+    }
+    Ok(Some(message.to_owned()))
+}
+
+/// An instructor's action on a dossier, seen at `lock_version`: the status change, its
+/// history row, the optional document and the emails, in one transaction. A stale view
+/// (someone acted meanwhile) changes nothing and gets `AppError::Stale`.
+pub async fn act(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+    action: Action,
+    lock_version: i32,
+    message: Option<String>,
+    document: Option<NewDocument>,
+) -> Result<DossierStatus, AppError> {
+    let row = require_dossier(&state.db, account, id).await?;
+    if row.lock_version != lock_version {
+        return Err(AppError::Stale);
+    }
+    let from = status_of(&row);
+    let to = from.apply(action.transition()).ok_or_else(|| {
+        AppError::field(
+            "action",
+            &format!(
+                "« {} » n’est pas possible pour un dossier au statut « {} ».",
+                action.label(),
+                from.label()
+            ),
+        )
+    })?;
+    if document.is_some() && !action.is_decision() {
+        return Err(AppError::field(
+            "document",
+            "Un document ne peut accompagner qu’une décision.",
+        ));
+    }
+    let demarche = demarche::Entity::find_by_id(row.demarche_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::internal_msg("dossier without démarche"))?;
+    let now = now();
+    let txn = state.db.begin().await?;
+    let mut update = dossier::Entity::update_many()
+        .col_expr(dossier::Column::Status, Expr::value(to.as_str()))
+        .col_expr(dossier::Column::Stage, Expr::value(to.stage()))
+        .col_expr(dossier::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            dossier::Column::LockVersion,
+            Expr::col(dossier::Column::LockVersion).add(1),
+        );
+    update = if action.is_decision() {
+        update.col_expr(dossier::Column::DecidedAt, Expr::value(Some(now)))
+    } else if action == Action::RepasserEnInstruction {
+        update.col_expr(
+            dossier::Column::DecidedAt,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+    } else {
+        update
+    };
+    let updated = update
+        .filter(dossier::Column::Id.eq(id))
+        .filter(dossier::Column::LockVersion.eq(lock_version))
+        .filter(dossier::Column::Status.eq(from.as_str()))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        txn.rollback().await?;
+        return Err(AppError::Stale);
+    }
+    let document_id = match &document {
+        Some(doc) => Some(insert_document(&txn, &row, account, doc, message.clone()).await?),
+        None => None,
+    };
+    dossier_event::Entity::insert(dossier_event::ActiveModel {
+        id: NotSet,
+        dossier_id: Set(id),
+        from_status: Set(Some(from.as_str().to_owned())),
+        to_status: Set(to.as_str().to_owned()),
+        account_id: Set(Some(account.id)),
+        message: Set(message.clone()),
+        created_at: Set(now),
+        document_id: Set(document_id),
+    })
+    .exec(&txn)
+    .await?;
+    let number = row.number.clone().unwrap_or_default();
+    for to_email in citizen_recipients(&txn, &row).await? {
+        state
+            .mailer
+            .queue(
+                &txn,
+                &to_email,
+                status_email(
+                    state,
+                    &number,
+                    &demarche.title,
+                    id,
+                    to,
+                    message.as_deref(),
+                    document.as_ref().map(|d| d.title.as_str()),
+                ),
+            )
+            .await?;
+    }
+    txn.commit().await?;
+    state.mailer.wake();
+    Ok(to)
+}
+
+/// What a bulk action did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkOutcome {
+    pub done: usize,
+    pub skipped: usize,
+}
+
+/// « Passer en instruction » on the selected dossiers that allow it (each with its own
+/// transaction, history row and emails); the others are counted as skipped.
+pub async fn bulk_instruct(
+    state: &AppState,
+    account: &account::Model,
+    demarche_id: i32,
+    ids: &[i32],
+) -> Result<BulkOutcome, AppError> {
+    require_demarche(&state.db, account, demarche_id).await?;
+    let rows = dossier::Entity::find()
+        .filter(dossier::Column::Id.is_in(ids.iter().copied()))
+        .filter(dossier::Column::DemarcheId.eq(demarche_id))
+        .filter(dossier::Column::Stage.gt(0))
+        .all(&state.db)
+        .await?;
+    let mut outcome = BulkOutcome {
+        skipped: ids.len().saturating_sub(rows.len()),
+        ..Default::default()
+    };
+    for row in rows {
+        match act(
+            state,
+            account,
+            row.id,
+            Action::PasserEnInstruction,
+            row.lock_version,
+            None,
+            None,
+        )
+        .await
+        {
+            Ok(_) => outcome.done += 1,
+            Err(AppError::Stale | AppError::Validation(_)) => outcome.skipped += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(outcome)
+}
+
+/// « Suivre » (or stop following) dossiers of a démarche.
+pub async fn follow(
+    state: &AppState,
+    account: &account::Model,
+    demarche_id: i32,
+    ids: &[i32],
+    on: bool,
+) -> Result<usize, AppError> {
+    require_demarche(&state.db, account, demarche_id).await?;
+    let rows: Vec<i32> = dossier::Entity::find()
+        .filter(dossier::Column::Id.is_in(ids.iter().copied()))
+        .filter(dossier::Column::DemarcheId.eq(demarche_id))
+        .filter(dossier::Column::Stage.gt(0))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let already: HashSet<i32> = dossier_follower::Entity::find()
+        .filter(dossier_follower::Column::AccountId.eq(account.id))
+        .filter(dossier_follower::Column::DossierId.is_in(rows.clone()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|f| f.dossier_id)
+        .collect();
+    let mut changed = 0;
+    for id in rows {
+        if on && !already.contains(&id) {
+            let insert = dossier_follower::Entity::insert(dossier_follower::ActiveModel {
+                account_id: Set(account.id),
+                dossier_id: Set(id),
+                created_at: Set(now()),
+            })
+            .exec(&state.db)
+            .await;
+            match insert {
+                Ok(_) => changed += 1,
+                // Followed meanwhile from another tab: nothing to do.
+                Err(e)
+                    if matches!(
+                        e.sql_err(),
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                    ) => {}
+                Err(e) => return Err(e.into()),
+            }
+        } else if !on && already.contains(&id) {
+            dossier_follower::Entity::delete_by_id((account.id, id))
+                .exec(&state.db)
+                .await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// A private annotation (instructors only).
+pub async fn annotate(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+    body: &str,
+) -> Result<(), AppError> {
+    require_dossier(&state.db, account, id).await?;
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(AppError::field(
+            "annotation",
+            "Écrivez le texte de l’annotation.",
+        ));
+    }
+    if body.chars().count() > 5000 {
+        return Err(AppError::field(
+            "annotation",
+            "L’annotation dépasse 5 000 caractères : raccourcissez-la.",
+        ));
+    }
+    dossier_annotation::Entity::insert(dossier_annotation::ActiveModel {
+        id: NotSet,
+        dossier_id: Set(id),
+        author_id: Set(Some(account.id)),
+        body: Set(body.to_owned()),
+        created_at: Set(now()),
+    })
+    .exec(&state.db)
+    .await?;
+    Ok(())
+}
+
+/// A file of a message, already in the storage.
+pub struct NewFile {
+    pub original_name: String,
+    pub stored: Stored,
+}
+
+/// Checks a message's text.
+pub fn check_body(body: &str) -> Result<String, FieldError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(FieldError {
+            field: "corps".into(),
+            message: "Écrivez votre message.".into(),
+        });
+    }
+    if body.chars().count() > 5000 {
+        return Err(FieldError {
+            field: "corps".into(),
+            message: "Votre message dépasse 5 000 caractères : raccourcissez-le.".into(),
+        });
+    }
+    Ok(body.to_owned())
+}
+
+/// Writes a message of the thread with its files and queues the emails: an
+/// instructor's message to the filer and the profile's members, a citizen's to the
+/// instructors who follow the dossier. The caller has checked who may write.
+pub async fn post_message(
+    state: &AppState,
+    account: &account::Model,
+    row: &dossier::Model,
+    from_instructor: bool,
+    body: String,
+    files: Vec<NewFile>,
+) -> Result<(), AppError> {
+    let txn = state.db.begin().await?;
+    let message = dossier_message::Entity::insert(dossier_message::ActiveModel {
+        id: NotSet,
+        dossier_id: Set(row.id),
+        author_id: Set(Some(account.id)),
+        from_instructor: Set(from_instructor),
+        body: Set(body.clone()),
+        created_at: Set(now()),
+    })
+    .exec(&txn)
+    .await?
+    .last_insert_id;
+    for f in &files {
+        message_file::Entity::insert(message_file::ActiveModel {
+            id: NotSet,
+            message_id: Set(message),
+            dossier_id: Set(row.id),
+            storage_key: Set(f.stored.key.clone()),
+            original_name: Set(f.original_name.clone()),
+            kind: Set(f.stored.kind.extension().to_owned()),
+            size_bytes: Set(f.stored.size as i64),
+            sha256: Set(f.stored.sha256.clone()),
+        })
+        .exec(&txn)
+        .await?;
+    }
+    let number = row.number.clone().unwrap_or_default();
+    let attached = if files.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} pièce(s) jointe(s))", files.len())
+    };
+    if from_instructor {
+        for to in citizen_recipients(&txn, row).await? {
+            state
+                .mailer
+                .queue(
+                    &txn,
+                    &to,
+                    Template::Notification {
+                        subject: format!("Dossier {number} : nouveau message du Département"),
+                        heading: format!("Nouveau message au sujet de votre dossier {number}"),
+                        paragraphs: vec![
+                            format!("Les services instructeurs vous ont écrit{attached} :"),
+                            format!("« {body} »"),
+                            "Vous pouvez leur répondre depuis la page de votre dossier, rubrique « Messages ».".into(),
+                        ],
+                        action: Some(dossier_link(state, row.id)),
+                    },
+                )
+                .await?;
+        }
+    } else {
+        for to in follower_emails(&txn, row.id, account.id).await? {
+            state
+                .mailer
+                .queue(
+                    &txn,
+                    &to,
+                    Template::Notification {
+                        subject: format!("Dossier {number} : nouveau message de l’usager"),
+                        heading: format!(
+                            "{} a écrit au sujet du dossier {number}",
+                            full_name(account)
+                        ),
+                        paragraphs: vec![format!("« {body} »{attached}")],
+                        action: Some(MailAction {
+                            label: "Ouvrir le dossier".into(),
+                            url: format!(
+                                "{}/instruction/dossiers/{}",
+                                state.settings.public_url, row.id
+                            ),
+                        }),
+                    },
+                )
+                .await?;
+        }
+    }
+    txn.commit().await?;
+    state.mailer.wake();
+    Ok(())
+}
+
+/// « Envoyer un document » to the dossier's profile: every member finds it in « Mes
+/// documents reçus » and receives an email.
+pub async fn send_document(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+    doc: NewDocument,
+    message: Option<String>,
+) -> Result<(), AppError> {
+    let row = require_dossier(&state.db, account, id).await?;
+    let number = row.number.clone().unwrap_or_default();
+    let txn = state.db.begin().await?;
+    insert_document(&txn, &row, account, &doc, message.clone()).await?;
+    for to in citizen_recipients(&txn, &row).await? {
+        let mut paragraphs = vec![format!(
+            "Le Département vous a adressé le document « {} » au sujet de votre dossier n° {number}.",
+            doc.title
+        )];
+        if let Some(m) = &message {
+            paragraphs.push(format!("Message des services instructeurs : « {m} »"));
+        }
+        paragraphs.push(
+            "Vous le trouverez dans « Mon compte », rubrique « Mes documents reçus ».".into(),
+        );
+        state
+            .mailer
+            .queue(
+                &txn,
+                &to,
+                Template::Notification {
+                    subject: format!("Dossier {number} : un document vous est adressé"),
+                    heading: format!("Un document vous est adressé : {}", doc.title),
+                    paragraphs,
+                    action: Some(MailAction {
+                        label: "Mes documents reçus".into(),
+                        url: format!("{}/mon-compte/documents", state.settings.public_url),
+                    }),
+                },
+            )
+            .await?;
+    }
+    txn.commit().await?;
+    state.mailer.wake();
+    Ok(())
+}
+
+// ---------------------------------------------------------------- citizen side
+
+/// « Mes documents reçus »: the documents of all the person's profiles, newest first.
+pub async fn received(
+    state: &AppState,
+    account: &account::Model,
+) -> Result<Vec<ReceivedRow>, AppError> {
+    let db = &state.db;
+    let profiles: Vec<i32> = profile_member::Entity::find()
+        .filter(profile_member::Column::AccountId.eq(account.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.profile_id)
+        .collect();
+    let docs = received_document::Entity::find()
+        .filter(received_document::Column::ProfileId.is_in(profiles))
+        .order_by_desc(received_document::Column::CreatedAt)
+        .order_by_desc(received_document::Column::Id)
+        .all(db)
+        .await?;
+    let read: HashSet<i32> = document_read::Entity::find()
+        .filter(document_read::Column::AccountId.eq(account.id))
+        .filter(document_read::Column::DocumentId.is_in(docs.iter().map(|d| d.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.document_id)
+        .collect();
+    let dossiers: HashMap<i32, dossier::Model> = dossier::Entity::find()
+        .filter(dossier::Column::Id.is_in(docs.iter().filter_map(|d| d.dossier_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
+    let demarches: HashMap<i32, String> = demarche::Entity::find()
+        .filter(demarche::Column::Id.is_in(dossiers.values().map(|d| d.demarche_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.title))
+        .collect();
+    let profile_names =
+        crate::dossiers::service::profile_names(db, docs.iter().map(|d| d.profile_id)).await?;
+    Ok(docs
+        .into_iter()
+        .map(|d| {
+            let dossier = d.dossier_id.and_then(|id| dossiers.get(&id));
+            ReceivedRow {
+                id: d.id,
+                title: d.title,
+                message: d.message,
+                profile_name: profile_names
+                    .get(&d.profile_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                dossier: dossier.map(|x| (x.id, x.number.clone().unwrap_or_default())),
+                demarche_title: dossier.and_then(|x| demarches.get(&x.demarche_id).cloned()),
+                date: format_datetime(d.created_at),
+                size: format_size(u64::try_from(d.size_bytes).unwrap_or(0)),
+                unread: !read.contains(&d.id),
+            }
+        })
+        .collect())
+}
+
+/// A received document for download: members of its profile (marked read for them)
+/// and the instructors of its dossier. 404 for anyone else.
+pub async fn document_for_download(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+) -> Result<received_document::Model, AppError> {
+    let db = &state.db;
+    let doc = received_document::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let member = profile_member::Entity::find()
+        .filter(profile_member::Column::ProfileId.eq(doc.profile_id))
+        .filter(profile_member::Column::AccountId.eq(account.id))
+        .one(db)
+        .await?
+        .is_some();
+    if member {
+        // The first opening only (a second one hits the primary key: nothing to do).
+        let already = document_read::Entity::find_by_id((doc.id, account.id))
+            .one(db)
+            .await?
+            .is_some();
+        if !already
+            && let Err(e) = document_read::Entity::insert(document_read::ActiveModel {
+                document_id: Set(doc.id),
+                account_id: Set(account.id),
+                read_at: Set(now()),
+            })
+            .exec(db)
+            .await
+            && !matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            )
+        {
+            return Err(e.into());
+        }
+        return Ok(doc);
+    }
+    match doc.dossier_id {
+        Some(d) if instructs_dossier(db, account, d).await? => Ok(doc),
+        _ => Err(AppError::not_found()),
+    }
+}
+
+/// How many received documents the person has not opened (for « Mon compte »).
+pub async fn unread_count(state: &AppState, account: &account::Model) -> Result<usize, AppError> {
+    Ok(received(state, account)
+        .await?
+        .into_iter()
+        .filter(|d| d.unread)
+        .count())
+}
+
+/// A message file for download: members of the dossier's profile and its instructors.
+pub async fn message_file_for_download(
+    state: &AppState,
+    account: &account::Model,
+    id: i32,
+) -> Result<message_file::Model, AppError> {
+    let file = message_file::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let member = crate::dossiers::service::load_for_member(&state.db, account, file.dossier_id)
+        .await
+        .is_ok();
+    if member || instructs_dossier(&state.db, account, file.dossier_id).await? {
+        Ok(file)
+    } else {
+        Err(AppError::not_found())
+    }
+}
+
+// ---------------------------------------------------------------- submission columns
+
+/// The queue columns of a dossier, copied at submission: the profile's kind, the
+/// commune key, and the search text (number, names, SIRET).
+pub async fn queue_columns<C: ConnectionTrait>(
+    db: &C,
+    profile_id: i32,
+    filer: &account::Model,
+    number: &str,
+) -> Result<(String, Option<String>, String), AppError> {
+    let p = profile::Entity::find_by_id(profile_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal_msg("dossier without profile"))?;
+    let kind = ProfileKind::parse(&p.kind).unwrap_or(ProfileKind::Particulier);
+    let commune = match kind {
+        ProfileKind::Particulier => filer.commune.clone(),
+        _ => p.commune.clone(),
+    };
+    let mut text = format!("{number} {} {}", full_name(filer), p.name);
+    if let Some(siret) = &p.siret {
+        text.push(' ');
+        text.extend(siret.chars().filter(|c| !c.is_whitespace()));
+    }
+    Ok((
+        kind.as_str().to_owned(),
+        commune.map(|c| search_key(&c)).filter(|c| !c.is_empty()),
+        search_key(&text),
+    ))
+}
+
+/// For the export: the names of the files of many dossiers, by dossier and field path.
+pub async fn file_names<C: ConnectionTrait>(
+    db: &C,
+    dossier_ids: &[i32],
+) -> Result<HashMap<i32, BTreeMap<String, Vec<String>>>, AppError> {
+    let mut out: HashMap<i32, BTreeMap<String, Vec<String>>> = HashMap::new();
+    for f in crate::server::entities::dossier_file::Entity::find()
+        .filter(
+            crate::server::entities::dossier_file::Column::DossierId
+                .is_in(dossier_ids.iter().copied()),
+        )
+        .order_by_asc(crate::server::entities::dossier_file::Column::Id)
+        .all(db)
+        .await?
+    {
+        out.entry(f.dossier_id)
+            .or_default()
+            .entry(f.field_path)
+            .or_default()
+            .push(f.original_name);
+    }
+    Ok(out)
+}
+
+/// Names of the accounts, by id (for the export).
+pub async fn accounts_by_id<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<HashMap<i32, account::Model>, AppError> {
+    names(db, ids).await
+}
+
+/// Profiles by id (for the export).
+pub async fn profiles_by_id<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<HashMap<i32, profile::Model>, AppError> {
+    let ids: HashSet<i32> = ids.into_iter().collect();
+    Ok(profile::Entity::find()
+        .filter(profile::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_recognised_in_several_forms() {
+        assert_eq!(
+            dossier_number("2026-000123").as_deref(),
+            Some("2026-000123")
+        );
+        assert_eq!(dossier_number("2026-123").as_deref(), Some("2026-000123"));
+        assert_eq!(dossier_number(" 2026 45 ").as_deref(), Some("2026-000045"));
+        assert_eq!(dossier_number("Dupont"), None);
+        assert_eq!(dossier_number("2026-"), None);
+        assert_eq!(dossier_number("26-12"), None);
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let at = OffsetDateTime::from_unix_timestamp_nanos(1_764_500_000_123_456_789).unwrap();
+        let c = encode_cursor(at, 42);
+        assert_eq!(decode_cursor(&c), Some((at, 42)));
+        assert_eq!(decode_cursor("n’importe quoi"), None);
+    }
+
+    #[test]
+    fn filters_are_read_with_french_errors() {
+        let q = QueueQuery {
+            du: Some("2026-03-01".into()),
+            au: Some("pas une date".into()),
+            q: Some("Élodie  DURAND".into()),
+            commune: Some("Saint-Éloi".into()),
+            type_profil: Some("association".into()),
+            ..Default::default()
+        };
+        let (f, errors) = parse_filters(&q);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "au");
+        assert_eq!(f.words, vec!["elodie", "durand"]);
+        assert_eq!(f.commune.as_deref(), Some("saint-eloi"));
+        assert_eq!(f.kind, Some(ProfileKind::Association));
+        // Midnight in Paris (winter: UTC+1) is 23:00 UTC the day before.
+        assert_eq!(
+            f.from.map(|t| t.to_string()),
+            Some("2026-02-28 23:00:00.0 +00:00:00".into())
+        );
+        let (f, _) = parse_filters(&QueueQuery {
+            q: Some("123 456 789 00012".into()),
+            ..Default::default()
+        });
+        assert_eq!(f.words, vec!["12345678900012"]);
+    }
+
+    #[test]
+    fn messages_are_required_where_the_citizen_must_know_why() {
+        assert!(check_message(Action::Refuser, "  ").is_err());
+        assert!(check_message(Action::DemanderComplements, "").is_err());
+        assert_eq!(check_message(Action::Accepter, " ").ok(), Some(None));
+        assert_eq!(
+            check_message(Action::Accepter, " Bravo ").ok(),
+            Some(Some("Bravo".into()))
+        );
+    }
+}
