@@ -10,6 +10,7 @@ mod m20261130_000005_account_security;
 mod m20261130_000006_profiles;
 mod m20261130_000007_dossiers;
 mod m20261130_000008_instruction;
+mod m20261130_000009_dossier_words;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_profiles::Migration),
             Box::new(m20261130_000007_dossiers::Migration),
             Box::new(m20261130_000008_instruction::Migration),
+            Box::new(m20261130_000009_dossier_words::Migration),
         ]
     }
 }

@@ -10,8 +10,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{
-    AnnotateDossier, FollowDossier, citizen_thread, instruction_dossier, instruction_home,
-    instruction_queue, received_documents,
+    AnnotateDossier, FollowDossier, instruction_dossier, instruction_home, instruction_queue,
+    received_documents,
 };
 use super::model::{Action, Flash, InstructionView, MessageRow, QueuePage, QueueQuery, Tab};
 use crate::account::pages::{AccountSubPage, error_view};
@@ -701,33 +701,29 @@ pub fn Thread(messages: Vec<MessageRow>) -> impl IntoView {
     .into_any()
 }
 
-/// The citizen's side of the thread, on a dossier's page.
+/// The citizen's side of the thread, on a dossier's page (its data comes with the
+/// dossier's, in one server call).
 #[component]
-pub fn CitizenThread(id: i32, max_file_mb: u64) -> impl IntoView {
-    let data = Resource::new(move || id, citizen_thread);
+pub fn CitizenThread(
+    id: i32,
+    max_file_mb: u64,
+    messages: Vec<MessageRow>,
+    flash: Flash,
+) -> impl IntoView {
     view! {
         <section id="messages" aria-labelledby="titre-messages">
             <h2 id="titre-messages">"Messages"</h2>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Err(e) => error_view(e),
-                        Ok((messages, flash)) => view! {
-                            {flash.notice.clone().filter(|_| flash.form == "message").map(|n| view! { <div class="notice notice-success" role="status"><p>{n}</p></div> })}
-                            <Thread messages />
-                            <form method="post" action=format!("/mon-compte/dossiers/{id}/message") enctype="multipart/form-data" class="form card" novalidate>
-                                <h3>"Écrire aux services instructeurs"</h3>
-                                <FlashSummary flash=flash.clone() form="message" />
-                                <FlashTextarea flash=flash.clone() form="message" name="corps" label="Votre message".into() required=true
-                                    hint="Une question, une précision sur votre dossier : les services du Département vous répondront ici et par courriel.".into() />
-                                <FlashFile flash=flash.clone() form="message" name="fichiers" label="Joindre un fichier".into() multiple=true
-                                    hint=format!("Facultatif. PDF, JPEG, PNG ou WebP, {max_file_mb} Mo au plus par fichier, 5 fichiers au plus.") />
-                                <div class="button-group"><button type="submit" class="button">"Envoyer"</button></div>
-                            </form>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {flash.notice.clone().filter(|_| flash.form == "message").map(|n| view! { <div class="notice notice-success" role="status"><p>{n}</p></div> })}
+            <Thread messages />
+            <form method="post" action=format!("/mon-compte/dossiers/{id}/message") enctype="multipart/form-data" class="form card" novalidate>
+                <h3>"Écrire aux services instructeurs"</h3>
+                <FlashSummary flash=flash.clone() form="message" />
+                <FlashTextarea flash=flash.clone() form="message" name="corps" label="Votre message".into() required=true
+                    hint="Une question, une précision sur votre dossier : les services du Département vous répondront ici et par courriel.".into() />
+                <FlashFile flash=flash.clone() form="message" name="fichiers" label="Joindre un fichier".into() multiple=true
+                    hint=format!("Facultatif. PDF, JPEG, PNG ou WebP, {max_file_mb} Mo au plus par fichier, 5 fichiers au plus.") />
+                <div class="button-group"><button type="submit" class="button">"Envoyer"</button></div>
+            </form>
         </section>
     }
 }

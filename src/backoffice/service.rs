@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -25,9 +25,9 @@ use crate::forms;
 use crate::profiles::model::ProfileKind;
 use crate::server::db::{format_date, format_datetime, now, paris};
 use crate::server::entities::{
-    account, demarche, demarche_service, document_read, dossier, dossier_annotation, dossier_event,
-    dossier_follower, dossier_message, message_file, profile, profile_member, received_document,
-    service, service_member,
+    account, demarche, demarche_service, document_read, dossier, dossier_annotation, dossier_count,
+    dossier_event, dossier_follower, dossier_message, dossier_word, message_file, profile,
+    profile_member, received_document, service, service_member,
 };
 use crate::server::mail::{Action as MailAction, Template};
 use crate::server::state::AppState;
@@ -140,14 +140,14 @@ pub async fn instructs_dossier<C: ConnectionTrait>(
 
 // ---------------------------------------------------------------- home and counts
 
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug)]
 struct CountRow {
     demarche_id: i32,
     status: String,
     n: i64,
 }
 
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug)]
 struct StageCount {
     stage: i16,
     n: i64,
@@ -166,18 +166,17 @@ pub async fn home(
     }
     let demarches = query.all(db).await?;
     let demarche_ids: Vec<i32> = demarches.iter().map(|d| d.id).collect();
-    let counts: Vec<CountRow> = dossier::Entity::find()
-        .select_only()
-        .column(dossier::Column::DemarcheId)
-        .column(dossier::Column::Status)
-        .column_as(dossier::Column::Id.count(), "n")
-        .filter(dossier::Column::DemarcheId.is_in(demarche_ids.clone()))
-        .filter(dossier::Column::Stage.gt(0))
-        .group_by(dossier::Column::DemarcheId)
-        .group_by(dossier::Column::Status)
-        .into_model::<CountRow>()
+    let counts: Vec<CountRow> = dossier_count::Entity::find()
+        .filter(dossier_count::Column::DemarcheId.is_in(demarche_ids.clone()))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|c| CountRow {
+            demarche_id: c.demarche_id,
+            status: c.status,
+            n: c.n,
+        })
+        .collect();
     let links = demarche_service::Entity::find()
         .filter(demarche_service::Column::DemarcheId.is_in(demarche_ids))
         .all(db)
@@ -228,7 +227,7 @@ pub async fn home(
 
 #[derive(Debug, FromQueryResult)]
 struct FollowedCount {
-    demarche_id: i32,
+    demarche_id: Option<i32>,
     n: i64,
 }
 
@@ -237,28 +236,19 @@ async fn followed_counts<C: ConnectionTrait>(
     db: &C,
     account_id: i32,
 ) -> Result<HashMap<i32, u64>, AppError> {
-    let rows: Vec<FollowedCount> = dossier::Entity::find()
+    let rows: Vec<FollowedCount> = dossier_follower::Entity::find()
         .select_only()
-        .column(dossier::Column::DemarcheId)
-        .column_as(dossier::Column::Id.count(), "n")
-        .filter(dossier::Column::Id.in_subquery(followed_subquery(account_id)))
-        .filter(dossier::Column::Stage.gt(0))
-        .group_by(dossier::Column::DemarcheId)
+        .column(dossier_follower::Column::DemarcheId)
+        .column_as(dossier_follower::Column::DossierId.count(), "n")
+        .filter(dossier_follower::Column::AccountId.eq(account_id))
+        .group_by(dossier_follower::Column::DemarcheId)
         .into_model::<FollowedCount>()
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.demarche_id, u64::try_from(r.n).unwrap_or(0)))
+        .filter_map(|r| Some((r.demarche_id?, u64::try_from(r.n).unwrap_or(0))))
         .collect())
-}
-
-fn followed_subquery(account_id: i32) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(dossier_follower::Column::DossierId)
-        .from(dossier_follower::Entity)
-        .and_where(dossier_follower::Column::AccountId.eq(account_id))
-        .to_owned()
 }
 
 /// The number of dossiers in each tab of a démarche's queue.
@@ -267,26 +257,25 @@ pub async fn tab_counts<C: ConnectionTrait>(
     demarche_id: i32,
     account_id: i32,
 ) -> Result<TabCounts, AppError> {
-    let rows: Vec<StageCount> = dossier::Entity::find()
-        .select_only()
-        .column(dossier::Column::Stage)
-        .column_as(dossier::Column::Id.count(), "n")
-        .filter(dossier::Column::DemarcheId.eq(demarche_id))
-        .filter(dossier::Column::Stage.gt(0))
-        .group_by(dossier::Column::Stage)
-        .into_model::<StageCount>()
+    let rows: Vec<StageCount> = dossier_count::Entity::find()
+        .filter(dossier_count::Column::DemarcheId.eq(demarche_id))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            let stage = DossierStatus::parse(&c.status)?.stage();
+            Some(StageCount { stage, n: c.n })
+        })
+        .collect();
     let of = |stage: i16| {
         rows.iter()
-            .find(|r| r.stage == stage)
+            .filter(|r| r.stage == stage)
             .map(|r| u64::try_from(r.n).unwrap_or(0))
-            .unwrap_or(0)
+            .sum::<u64>()
     };
-    let suivis = dossier::Entity::find()
-        .filter(dossier::Column::DemarcheId.eq(demarche_id))
-        .filter(dossier::Column::Stage.gt(0))
-        .filter(dossier::Column::Id.in_subquery(followed_subquery(account_id)))
+    let suivis = dossier_follower::Entity::find()
+        .filter(dossier_follower::Column::AccountId.eq(account_id))
+        .filter(dossier_follower::Column::DemarcheId.eq(demarche_id))
         .count(db)
         .await?;
     Ok(TabCounts {
@@ -295,6 +284,58 @@ pub async fn tab_counts<C: ConnectionTrait>(
         traites: of(3),
         suivis,
     })
+}
+
+/// Keeps `dossier_count` right in the transaction of a status change: one less for
+/// `from` (a filed status), one more for `to`.
+pub async fn count_change<C: ConnectionTrait>(
+    db: &C,
+    demarche_id: i32,
+    from: DossierStatus,
+    to: DossierStatus,
+) -> Result<(), AppError> {
+    if from != DossierStatus::Brouillon {
+        dossier_count::Entity::update_many()
+            .col_expr(
+                dossier_count::Column::N,
+                Expr::col(dossier_count::Column::N).sub(1),
+            )
+            .filter(dossier_count::Column::DemarcheId.eq(demarche_id))
+            .filter(dossier_count::Column::Status.eq(from.as_str()))
+            .exec(db)
+            .await?;
+    }
+    dossier_count::Entity::insert(dossier_count::ActiveModel {
+        demarche_id: Set(demarche_id),
+        status: Set(to.as_str().to_owned()),
+        n: Set(1),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([
+            dossier_count::Column::DemarcheId,
+            dossier_count::Column::Status,
+        ])
+        .value(
+            dossier_count::Column::N,
+            Expr::col((dossier_count::Entity, dossier_count::Column::N)).add(1),
+        )
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Counts every filed dossier again (after a bulk import, or to repair the counters).
+pub async fn recount<C: ConnectionTrait>(db: &C) -> Result<(), AppError> {
+    db.execute_unprepared("DELETE FROM dossier_count").await?;
+    db.execute_unprepared(
+        "INSERT INTO dossier_count (demarche_id, status, n) \
+         SELECT demarche_id, status, COUNT(*) FROM dossier WHERE stage > 0 \
+         GROUP BY demarche_id, status",
+    )
+    .await?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------- queue
@@ -426,12 +467,6 @@ pub fn decode_cursor(cursor: &str) -> Option<(OffsetDateTime, i32)> {
     Some((at, id.parse().ok()?))
 }
 
-fn like_escape(word: &str) -> String {
-    word.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 #[derive(Debug, FromQueryResult)]
 struct QueueDbRow {
     id: i32,
@@ -450,7 +485,10 @@ fn queue_condition(demarche_id: i32, account_id: i32, f: &Filters) -> Condition 
         None => c = c.add(dossier::Column::SubmittedAt.is_not_null()),
     }
     if f.tab == Tab::Suivis {
-        c = c.add(dossier::Column::Id.in_subquery(followed_subquery(account_id)));
+        // Walks the follower index (account, démarche, submitted_at, dossier).
+        c = c
+            .add(dossier_follower::Column::AccountId.eq(account_id))
+            .add(dossier_follower::Column::DemarcheId.eq(demarche_id));
     }
     if let Some(s) = f.status {
         c = c.add(dossier::Column::Status.eq(s.as_str()));
@@ -471,26 +509,133 @@ fn queue_condition(demarche_id: i32, account_id: i32, f: &Filters) -> Condition 
         c = c.add(dossier::Column::Number.eq(number.clone()));
     }
     for word in &f.words {
-        c = c.add(
-            Expr::col(dossier::Column::SearchText)
-                .like(LikeExpr::new(format!("%{}%", like_escape(word))).escape('\\')),
-        );
+        c = c.add(dossier::Column::Id.in_subquery(word_subquery(demarche_id, word)));
     }
     c
 }
 
+/// The dossiers of a démarche having a word that starts with `prefix`: an index range
+/// `[prefix, next)` on (demarche_id, word).
+fn word_subquery(demarche_id: i32, prefix: &str) -> sea_orm::sea_query::SelectStatement {
+    let mut q = Query::select();
+    q.column(dossier_word::Column::DossierId)
+        .from(dossier_word::Entity)
+        .and_where(dossier_word::Column::DemarcheId.eq(demarche_id))
+        .and_where(dossier_word::Column::Word.gte(prefix));
+    if let Some(next) = prefix_successor(prefix) {
+        q.and_where(dossier_word::Column::Word.lt(next));
+    }
+    q.to_owned()
+}
+
+/// The smallest string greater than every string starting with `prefix`.
+fn prefix_successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = char::from_u32(u32::from(last) + 1) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// The words of a dossier's search text, each once.
+pub fn search_words(search_text: &str) -> Vec<String> {
+    let mut words: Vec<String> = search_text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().take(100).collect())
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// Writes the search words of a filed dossier (at submission).
+pub async fn index_words<C: ConnectionTrait>(
+    db: &C,
+    demarche_id: i32,
+    dossier_id: i32,
+    search_text: &str,
+) -> Result<(), AppError> {
+    let words = search_words(search_text);
+    if words.is_empty() {
+        return Ok(());
+    }
+    dossier_word::Entity::insert_many(words.into_iter().map(|word| dossier_word::ActiveModel {
+        demarche_id: Set(demarche_id),
+        word: Set(word),
+        dossier_id: Set(dossier_id),
+    }))
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
 /// Rows after the cursor in the queue's order: a row-value comparison, which both
 /// SQLite and PostgreSQL turn into an index range on (…, submitted_at, id).
-fn after_cursor(oldest_first: bool, at: OffsetDateTime, id: i32) -> Expr {
-    let row = Expr::tuple([
-        Expr::col(dossier::Column::SubmittedAt),
-        Expr::col(dossier::Column::Id),
-    ]);
+fn after_cursor(oldest_first: bool, followed: bool, at: OffsetDateTime, id: i32) -> Expr {
+    let row = if followed {
+        Expr::tuple([
+            Expr::col((
+                dossier_follower::Entity,
+                dossier_follower::Column::SubmittedAt,
+            )),
+            Expr::col((
+                dossier_follower::Entity,
+                dossier_follower::Column::DossierId,
+            )),
+        ])
+    } else {
+        Expr::tuple([
+            Expr::col((dossier::Entity, dossier::Column::SubmittedAt)),
+            Expr::col((dossier::Entity, dossier::Column::Id)),
+        ])
+    };
     let cursor = Expr::tuple([Expr::val(at), Expr::val(id)]);
     if oldest_first {
         row.gt(cursor)
     } else {
         row.lt(cursor)
+    }
+}
+
+/// The dossiers of a queue, in its order, after its cursor. « Suivis par moi » joins
+/// the follower rows and walks their index; the other tabs walk the dossier's.
+fn queue_select(
+    demarche_id: i32,
+    account_id: i32,
+    f: &Filters,
+) -> sea_orm::Select<dossier::Entity> {
+    let followed = f.tab == Tab::Suivis;
+    let mut select = dossier::Entity::find();
+    if followed {
+        select = select.join_rev(
+            sea_orm::JoinType::InnerJoin,
+            dossier_follower::Entity::belongs_to(dossier::Entity)
+                .from(dossier_follower::Column::DossierId)
+                .to(dossier::Column::Id)
+                .into(),
+        );
+    }
+    select = select.filter(queue_condition(demarche_id, account_id, f));
+    if let Some((at, id)) = f.after {
+        select = select.filter(after_cursor(f.oldest_first, followed, at, id));
+    }
+    let order = if f.oldest_first {
+        sea_orm::Order::Asc
+    } else {
+        sea_orm::Order::Desc
+    };
+    if followed {
+        select
+            .order_by(dossier_follower::Column::SubmittedAt, order.clone())
+            .order_by(dossier_follower::Column::DossierId, order)
+    } else {
+        select
+            .order_by(dossier::Column::SubmittedAt, order.clone())
+            .order_by(dossier::Column::Id, order)
     }
 }
 
@@ -515,7 +660,7 @@ async fn queue_page_rows<C: ConnectionTrait>(
     f: &Filters,
     limit: u64,
 ) -> Result<(Vec<QueueRow>, Option<String>), AppError> {
-    let mut select = dossier::Entity::find()
+    let select = queue_select(demarche_id, account_id, f)
         .select_only()
         .columns([
             dossier::Column::Id,
@@ -524,20 +669,7 @@ async fn queue_page_rows<C: ConnectionTrait>(
             dossier::Column::SubmittedAt,
             dossier::Column::ProfileId,
             dossier::Column::CreatedBy,
-        ])
-        .filter(queue_condition(demarche_id, account_id, f));
-    if let Some((at, id)) = f.after {
-        select = select.filter(after_cursor(f.oldest_first, at, id));
-    }
-    select = if f.oldest_first {
-        select
-            .order_by_asc(dossier::Column::SubmittedAt)
-            .order_by_asc(dossier::Column::Id)
-    } else {
-        select
-            .order_by_desc(dossier::Column::SubmittedAt)
-            .order_by_desc(dossier::Column::Id)
-    };
+        ]);
     let mut rows: Vec<QueueDbRow> = select
         .limit(limit + 1)
         .into_model::<QueueDbRow>()
@@ -646,20 +778,7 @@ where
     let (mut filters, _) = parse_filters(query);
     filters.after = None;
     loop {
-        let mut select =
-            dossier::Entity::find().filter(queue_condition(demarche_id, account_id, &filters));
-        if let Some((at, id)) = filters.after {
-            select = select.filter(after_cursor(filters.oldest_first, at, id));
-        }
-        select = if filters.oldest_first {
-            select
-                .order_by_asc(dossier::Column::SubmittedAt)
-                .order_by_asc(dossier::Column::Id)
-        } else {
-            select
-                .order_by_desc(dossier::Column::SubmittedAt)
-                .order_by_desc(dossier::Column::Id)
-        };
+        let select = queue_select(demarche_id, account_id, &filters);
         let rows = select.limit(batch).all(db).await?;
         let done = (rows.len() as u64) < batch;
         filters.after = rows
@@ -819,6 +938,8 @@ pub async fn detail(
     }
     let history = events
         .iter()
+        // The draft's creation is not part of the filed dossier's history.
+        .filter(|e| e.from_status.is_some())
         .map(|e| {
             let staff = e
                 .account_id
@@ -1120,6 +1241,7 @@ pub async fn act(
         txn.rollback().await?;
         return Err(AppError::Stale);
     }
+    count_change(&txn, row.demarche_id, from, to).await?;
     let document_id = match &document {
         Some(doc) => Some(insert_document(&txn, &row, account, doc, message.clone()).await?),
         None => None,
@@ -1215,15 +1337,15 @@ pub async fn follow(
     on: bool,
 ) -> Result<usize, AppError> {
     require_demarche(&state.db, account, demarche_id).await?;
-    let rows: Vec<i32> = dossier::Entity::find()
+    let filed: Vec<dossier::Model> = dossier::Entity::find()
         .filter(dossier::Column::Id.is_in(ids.iter().copied()))
         .filter(dossier::Column::DemarcheId.eq(demarche_id))
         .filter(dossier::Column::Stage.gt(0))
         .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+        .await?;
+    let submitted: HashMap<i32, Option<OffsetDateTime>> =
+        filed.iter().map(|r| (r.id, r.submitted_at)).collect();
+    let rows: Vec<i32> = filed.iter().map(|r| r.id).collect();
     let already: HashSet<i32> = dossier_follower::Entity::find()
         .filter(dossier_follower::Column::AccountId.eq(account.id))
         .filter(dossier_follower::Column::DossierId.is_in(rows.clone()))
@@ -1239,6 +1361,8 @@ pub async fn follow(
                 account_id: Set(account.id),
                 dossier_id: Set(id),
                 created_at: Set(now()),
+                demarche_id: Set(Some(demarche_id)),
+                submitted_at: Set(submitted.get(&id).copied().flatten()),
             })
             .exec(&state.db)
             .await;
@@ -1573,15 +1697,6 @@ pub async fn document_for_download(
     }
 }
 
-/// How many received documents the person has not opened (for « Mon compte »).
-pub async fn unread_count(state: &AppState, account: &account::Model) -> Result<usize, AppError> {
-    Ok(received(state, account)
-        .await?
-        .into_iter()
-        .filter(|d| d.unread)
-        .count())
-}
-
 /// A message file for download: members of the dossier's profile and its instructors.
 pub async fn message_file_for_download(
     state: &AppState,
@@ -1695,6 +1810,16 @@ mod tests {
         assert_eq!(dossier_number("Dupont"), None);
         assert_eq!(dossier_number("2026-"), None);
         assert_eq!(dossier_number("26-12"), None);
+    }
+
+    #[test]
+    fn prefixes_become_ranges() {
+        assert_eq!(prefix_successor("meyer").as_deref(), Some("meyes"));
+        assert_eq!(prefix_successor("2026").as_deref(), Some("2027"));
+        assert_eq!(
+            search_words("2026-000123 isabelle meyer isabelle 21350238800019"),
+            vec!["000123", "2026", "21350238800019", "isabelle", "meyer"]
+        );
     }
 
     #[test]

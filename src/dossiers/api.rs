@@ -131,7 +131,15 @@ pub async fn get_dossier(id: i32) -> Result<DossierView, AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::detail(&app_state(), &account, id).await
+            let mut view = service::detail(&app_state(), &account, id).await?;
+            // The last message form's result, once (read after the membership check).
+            let session = auth::session().await?;
+            view.flash = crate::backoffice::api::take_flash(
+                &session,
+                &crate::backoffice::api::flash_key(id),
+            )
+            .await;
+            Ok(view)
         }
         .await,
     )

@@ -324,6 +324,10 @@ pub struct DossierView {
     pub pages: Vec<ReviewPage>,
     pub files: Vec<FileRow>,
     pub max_file_mb: u64,
+    /// The message thread with the instructors.
+    pub messages: Vec<crate::backoffice::model::MessageRow>,
+    /// The result of the last message form sent without JavaScript.
+    pub flash: crate::backoffice::model::Flash,
 }
 
 /// A profile the person may file for.

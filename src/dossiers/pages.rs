@@ -708,7 +708,7 @@ fn DossierDetail(d: DossierView) -> impl IntoView {
                 }).collect_view()}
             </ol>
         </section>
-        <crate::backoffice::pages::CitizenThread id=d.id max_file_mb=d.max_file_mb />
+        <crate::backoffice::pages::CitizenThread id=d.id max_file_mb=d.max_file_mb messages=d.messages.clone() flash=d.flash.clone() />
         <section aria-labelledby="titre-reponses">
             <h2 id="titre-reponses">"Vos réponses"</h2>
             {answer_rows(d.pages.clone(), d.files.clone(), None, true)}

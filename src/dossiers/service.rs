@@ -662,7 +662,10 @@ pub async fn submit(
         .col_expr(dossier::Column::Stage, Expr::value(to.stage()))
         .col_expr(dossier::Column::ProfileKind, Expr::value(Some(kind)))
         .col_expr(dossier::Column::CommuneKey, Expr::value(commune))
-        .col_expr(dossier::Column::SearchText, Expr::value(Some(search)))
+        .col_expr(
+            dossier::Column::SearchText,
+            Expr::value(Some(search.clone())),
+        )
         .col_expr(dossier::Column::Number, Expr::value(number.clone()))
         .col_expr(dossier::Column::Answers, Expr::value(answers_json(&kept)?))
         .col_expr(dossier::Column::SubmittedAt, Expr::value(now))
@@ -693,6 +696,9 @@ pub async fn submit(
         None,
     )
     .await?;
+    crate::backoffice::service::index_words(&txn, row.demarche_id, id, &search).await?;
+    crate::backoffice::service::count_change(&txn, row.demarche_id, DossierStatus::Brouillon, to)
+        .await?;
     // Files of hidden fields are not part of the dossier.
     let kept_paths: HashSet<String> = forms::visible_attachment_paths(&def, &kept)
         .into_iter()
@@ -795,6 +801,7 @@ async fn submit_complements(
         return Ok(Submitted { number });
     }
     record(&txn, id, Some(from), to, Some(account.id), None).await?;
+    crate::backoffice::service::count_change(&txn, row.demarche_id, from, to).await?;
     let followers: Vec<i32> = crate::server::entities::dossier_follower::Entity::find()
         .filter(crate::server::entities::dossier_follower::Column::DossierId.eq(id))
         .all(&txn)
@@ -1058,6 +1065,8 @@ pub async fn detail(
         pages: forms::review(&def, &answers),
         files: files.iter().map(file_row).collect(),
         max_file_mb: state.settings.max_file_bytes / 1_000_000,
+        messages: crate::backoffice::service::thread(&state.db, id).await?,
+        flash: Default::default(),
     })
 }
 

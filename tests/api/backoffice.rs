@@ -788,6 +788,9 @@ struct Filed<'a> {
     answers: &'a Answers,
 }
 
+/// Queue filters as (name, value) pairs, and the dossiers they must list.
+type FilterCase<'a> = (&'a [(&'a str, &'a str)], Vec<i32>);
+
 async fn insert_dossier(app: &TestApp, f: Filed<'_>) -> i32 {
     let draft = f.status == DossierStatus::Brouillon;
     let (kind, commune, search) = if draft {
@@ -802,7 +805,8 @@ async fn insert_dossier(app: &TestApp, f: Filed<'_>) -> i32 {
         f.status,
         DossierStatus::Accepte | DossierStatus::Refuse | DossierStatus::ClasseSansSuite
     );
-    dossier::Entity::insert(dossier::ActiveModel {
+    let search_text = search.clone();
+    let id = dossier::Entity::insert(dossier::ActiveModel {
         demarche_id: Set(f.demarche.id),
         version_id: Set(f.demarche.current_version_id.expect("a published version")),
         profile_id: Set(f.profile_id),
@@ -818,13 +822,28 @@ async fn insert_dossier(app: &TestApp, f: Filed<'_>) -> i32 {
         stage: Set(f.status.stage()),
         profile_kind: Set(kind),
         commune_key: Set(commune),
-        search_text: Set(search),
+        search_text: Set(search.clone()),
         ..Default::default()
     })
     .exec(&app.db)
     .await
     .expect("insert a dossier")
-    .last_insert_id
+    .last_insert_id;
+    if let Some(text) = &search_text {
+        guichet::backoffice::service::index_words(&app.db, f.demarche.id, id, text)
+            .await
+            .expect("the search words");
+        // What the submission keeps too: the counters of the tabs.
+        guichet::backoffice::service::count_change(
+            &app.db,
+            f.demarche.id,
+            DossierStatus::Brouillon,
+            f.status,
+        )
+        .await
+        .expect("the counters");
+    }
+    id
 }
 
 // ---------------------------------------------------------------------------------
@@ -1943,6 +1962,13 @@ async fn full_instruction_cycle_with_emails() {
         sent_to(karim_email),
         [format!("Dossier {number} : compléments reçus")]
     );
+
+    // The counters of the tabs followed every change: the dossier is counted once, as
+    // « Accepté » (« Traités »), and nowhere else.
+    let counts = guichet::backoffice::service::tab_counts(&app.db, permis.id, 0)
+        .await
+        .expect("counters");
+    assert_eq!((counts.a_traiter, counts.en_cours, counts.traites), (0, 0, 1));
 }
 
 // ---------------------------------------------------------------------------------
@@ -2321,7 +2347,7 @@ struct Seeded {
 /// The ids of the seeded dossiers that `keep` accepts, newest first (ties: highest id
 /// first), the queue's default order.
 fn newest_first(seeded: &[Seeded], keep: impl Fn(&Seeded) -> bool) -> Vec<i32> {
-    let mut kept: Vec<&Seeded> = seeded.iter().filter(|s| keep(*s)).collect();
+    let mut kept: Vec<&Seeded> = seeded.iter().filter(|s| keep(s)).collect();
     kept.sort_by_key(|s| std::cmp::Reverse((s.at, s.id)));
     kept.into_iter().map(|s| s.id).collect()
 }
@@ -2531,7 +2557,7 @@ async fn queue_tabs_filters_search_and_keyset_pages() {
     assert_eq!(nobody.next, None);
 
     // Filters: commune, profile type, status, submission dates (Paris days).
-    let cases: [(&[(&str, &str)], Vec<i32>); 4] = [
+    let cases: [FilterCase<'_>; 4] = [
         (
             &[("onglet", "tous"), ("commune", "valbourg")],
             newest_first(&seeded, |s| s.filer == 1),
@@ -2728,6 +2754,19 @@ async fn queue_tabs_filters_search_and_keyset_pages() {
     );
     assert_eq!(ids_of(&page.rows), [busy]);
     assert_eq!(page.counts.suivis, 1);
+
+    // The tab counters, kept by each status change, agree with a count of the rows.
+    let kept = guichet::backoffice::service::tab_counts(&app.db, permis.id, 0)
+        .await
+        .expect("counters");
+    guichet::backoffice::service::recount(&app.db)
+        .await
+        .expect("recount");
+    let counted = guichet::backoffice::service::tab_counts(&app.db, permis.id, 0)
+        .await
+        .expect("counters");
+    assert_eq!(kept, counted);
+    assert!(kept.en_cours > 0 && kept.a_traiter > 0, "{kept:?}");
 }
 
 // ---------------------------------------------------------------------------------
