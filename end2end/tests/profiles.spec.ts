@@ -8,8 +8,9 @@ import { mailsTo } from './mail';
 
 // Demo accounts (seeded by the test server): three different people.
 const A = { email: 'usager@vallee-verte.example', password: 'Usager-Demo-2026', name: 'Camille Martin' };
-const B = { email: 'instructeur@vallee-verte.example', password: 'Instruction-Demo-2026', name: 'Karim Benali' };
-const C = { email: 'admin@vallee-verte.example', password: 'Administration-Demo-2026', name: 'Claire Rousseau' };
+// (Staff accounts now give a second-factor code at sign-in: B and C are citizens.)
+const B = { email: 'voisin@vallee-verte.example', password: 'Usager-Demo-2026', name: 'Thomas Petit' };
+const C = { email: 'benevole@vallee-verte.example', password: 'Usager-Demo-2026', name: 'Inès Moreau' };
 
 async function ready(page: Page) {
   if (!isJsDisabled(page)) await hydrated(page);
