@@ -254,7 +254,7 @@ test.describe('instruction', () => {
     await expect(page).toHaveURL(new RegExp(`/dossiers/${id}/verification$`));
     await expect(page.getByRole('heading', { level: 1, name: 'Vérifiez vos réponses' })).toBeVisible();
     await expect(page.getByRole('definition').filter({ hasText: /1\s?180/ })).toBeVisible();
-    await expect(page.getByRole('link', { name: 'devis-signe.pdf' })).toBeVisible();
+    await expect(page.getByRole('link', { name: 'devis-signe.pdf', exact: true })).toBeVisible();
     await expect(page.getByRole('heading', { level: 2, name: 'Transmettre les compléments' })).toBeVisible();
     await checkA11y(page);
     await screenshot(page, 'instruction-09-usager-verification');
@@ -272,7 +272,7 @@ test.describe('instruction', () => {
     await expectInstructionPage(staff, id, number, 'Compléments reçus');
     const answers = staff.getByRole('region', { name: 'Réponses du formulaire' });
     await expect(answers).toContainText(/1\s?180/);
-    await expect(answers.getByRole('link', { name: 'devis-signe.pdf' })).toBeVisible();
+    await expect(answers.getByRole('link', { name: 'devis-signe.pdf', exact: true })).toBeVisible();
     await checkA11y(staff);
 
     // The message thread: the instructor writes, Camille reads and answers.

@@ -257,9 +257,9 @@ test.describe('dossiers', () => {
     }
     await expect(page.getByRole('definition').filter({ hasText: nom })).toBeVisible();
     await expect(page.getByRole('definition').filter({ hasText: prenom }).first()).toBeVisible();
-    await expect(page.getByRole('link', { name: 'carte-identite.pdf' })).toBeVisible();
-    await expect(page.getByRole('link', { name: 'justificatif-domicile.png' })).toBeVisible();
-    await expect(page.getByRole('link', { name: 'devis-auto-ecole.pdf' })).toBeVisible();
+    await expect(page.getByRole('link', { name: 'carte-identite.pdf', exact: true })).toBeVisible();
+    await expect(page.getByRole('link', { name: 'justificatif-domicile.png', exact: true })).toBeVisible();
+    await expect(page.getByRole('link', { name: 'devis-auto-ecole.pdf', exact: true })).toBeVisible();
     await checkA11y(page);
     await screenshot(page, 'dossier-permis-10-verification');
 

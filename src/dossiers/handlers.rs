@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::multipart::Field as Part;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sea_orm::{ActiveValue::NotSet, EntityTrait, Set};
@@ -412,7 +412,12 @@ pub async fn download(
     State(state): State<AppState>,
     session: Session,
     Path(file_id): Path<i32>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> Response {
+    // « Ouvrir »: shown by the browser (its PDF viewer, or the image) instead of saved.
+    // Only the four kinds the scanner accepted reach here, served with their own type
+    // and `nosniff`; a PDF with JavaScript or embedded files was refused at upload.
+    let inline = query.contains_key("apercu");
     let account = match session_account(&state.db, &session).await {
         Ok(Some(account)) => account,
         Ok(None) => return sign_in_first(&format!("/pieces/{file_id}")),
@@ -454,7 +459,8 @@ pub async fn download(
         _ => "application/octet-stream",
     };
     let disposition = format!(
-        "attachment; filename=\"piece-{}.{}\"; filename*=UTF-8''{}",
+        "{}; filename=\"piece-{}.{}\"; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
         file.id,
         file.kind,
         encode_rfc5987(&file.original_name)
@@ -474,7 +480,12 @@ pub async fn download(
     );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
+        // The browser's PDF viewer does not run in a sandboxed document.
+        HeaderValue::from_static(if inline && file.kind == "pdf" {
+            "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'"
+        } else {
+            "default-src 'none'; sandbox"
+        }),
     );
     response
 }

@@ -410,7 +410,10 @@ pub fn answer_rows(
                                         view! {
                                             <ul class="file-list" role="list">
                                                 {own.into_iter().map(|f| view! {
-                                                    <li><a href=f.href() download="">{f.name.clone()}</a>{format!(" ({}, {})", f.kind, f.size)}</li>
+                                                    <li>
+                                                        <a href=f.href() download="">{f.name.clone()}</a>{format!(" ({}, {}) ", f.kind, f.size)}
+                                                        <a href=format!("{}?apercu=1", f.href()) class="file-open">"Ouvrir"<span class="visually-hidden">{format!(" {}", f.name)}</span></a>
+                                                    </li>
                                                 }).collect_view()}
                                             </ul>
                                         }.into_any()

@@ -1518,6 +1518,23 @@ async fn role_matrix_has_no_leaks() {
     assert_eq!(after.annotations, before.annotations + 1);
     assert_eq!(after.followers, before.followers + 1);
     assert_eq!(after.documents, before.documents);
+    // « Ouvrir »: the same file shown by the browser, for the same people only.
+    let open = format!("/pieces/{}?apercu=1", targets.piece);
+    for (who, browser) in [("instructor", &karim), ("member", &camille)] {
+        let response = browser.get(&open).await;
+        assert_eq!(response.status(), 200, "{who}");
+        let disposition = response.headers()["content-disposition"]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(disposition.starts_with("inline;"), "{who}: {disposition}");
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    }
+    for (who, browser) in [("other service", &sophie), ("stranger", &zoe)] {
+        let response = browser.get(&open).await;
+        assert_eq!(response.status(), 404, "{who}");
+    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -1968,7 +1985,10 @@ async fn full_instruction_cycle_with_emails() {
     let counts = guichet::backoffice::service::tab_counts(&app.db, permis.id, 0)
         .await
         .expect("counters");
-    assert_eq!((counts.a_traiter, counts.en_cours, counts.traites), (0, 0, 1));
+    assert_eq!(
+        (counts.a_traiter, counts.en_cours, counts.traites),
+        (0, 0, 1)
+    );
 }
 
 // ---------------------------------------------------------------------------------
