@@ -8,6 +8,10 @@
 //! the queue and export tests; everything else goes through the HTTP surface, and
 //! emails are read from the real SMTP server.
 
+use crate::dossiers::{
+    FONDS, PAGE_2, PERMIS, by_id, create_commune, fill_fonds, fill_permis, join, open_all_year,
+    post_page, see_other, signed_in, start, submit,
+};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -26,12 +30,10 @@ use guichet::backoffice::model::{
     TabCounts,
 };
 use guichet::backoffice::service::queue_columns;
-use guichet::dossiers::api::{GetDossier, StartDossier, SubmitDossier};
+use guichet::dossiers::api::GetDossier;
 use guichet::dossiers::model::{DossierStatus, DossierView};
 use guichet::error::AppError;
 use guichet::forms::{Answers, Value};
-use guichet::profiles::api::{AddShare, CreateProfile, JoinProfile, TakeNewShare};
-use guichet::profiles::model::NewShare;
 use guichet::profiles::service::{ensure_personal_profile, seed_profile};
 use guichet::server::db::now;
 use guichet::server::entities::{
@@ -40,9 +42,8 @@ use guichet::server::entities::{
     recovery_code, service, service_member,
 };
 use guichet::server::totp::{current_code, new_secret};
-use guichet::server::uploads::sniff::{sample_pdf, sample_png};
+use guichet::server::uploads::sniff::sample_pdf;
 use reqwest::multipart::{Form, Part};
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use time::OffsetDateTime;
 
@@ -50,8 +51,6 @@ use crate::accounts::{Browser, PASSWORD, error, location, ok, verified_account};
 use crate::helpers::smtp::ReceivedMail;
 use crate::helpers::{Spawned, TestApp, eventually, spawn_app};
 
-const PERMIS: &str = "aide-permis-de-conduire";
-const FONDS: &str = "fonds-investissement-communes";
 const SPORT: &str = "subvention-associations-sportives";
 const TRANSPORT: &str = "transport-scolaire-adapte";
 
@@ -64,53 +63,6 @@ const FILED: [DossierStatus; 7] = [
     DossierStatus::Accepte,
     DossierStatus::Refuse,
     DossierStatus::ClasseSansSuite,
-];
-
-/// « Aide au permis de conduire », page 1 « Le jeune », valid (page 4 hidden).
-const PAGE_1: &[(&str, &str)] = &[
-    ("jeune_nom", "Durand"),
-    ("jeune_prenom", "Léa"),
-    ("date_naissance", "2007-03-14"),
-    ("jeune_email", "lea.durand@example.org"),
-    ("jeune_telephone", "06 12 34 56 78"),
-    ("structure_choisie", "non"),
-];
-
-/// « Aide au permis de conduire », page 2 « L’auto-école », valid.
-const PAGE_2: &[(&str, &str)] = &[
-    ("auto_ecole_nom", "Auto-école du Centre"),
-    ("auto_ecole_adresse.ligne", "3 rue de la Gare"),
-    ("auto_ecole_adresse.code_postal", "00100"),
-    ("auto_ecole_adresse.commune", "Valbourg"),
-    ("devis_montant", "1250"),
-    ("deja_inscrit", "non"),
-];
-
-/// « Fonds d’aide à l’investissement des communes », pages 1 to 3, valid.
-const FONDS_PROJET: &[(&str, &str)] = &[
-    ("population", "1850"),
-    ("projet_intitule", "Rénovation de l’école"),
-    ("categorie", "Bâtiments scolaires et périscolaires"),
-    ("projet_description", "Isolation de l’école élémentaire."),
-    ("lieu_travaux.ligne", "2 rue de l’École"),
-    ("lieu_travaux.code_postal", "00100"),
-    ("lieu_travaux.commune", "Saint-Exemple"),
-    ("date_deliberation", "2025-06-12"),
-    ("travaux_commences", "non"),
-    ("date_debut_travaux", "2027-04-01"),
-    ("date_fin_travaux", "2027-09-30"),
-];
-const FONDS_SUIVI: &[(&str, &str)] = &[
-    ("maitre_oeuvre", "non"),
-    ("contact_nom", "Bruno Petit"),
-    ("contact_telephone", "06 12 34 56 78"),
-];
-const FONDS_BUDGET: &[(&str, &str)] = &[
-    ("depenses.0.depense_nature", "Remplacement des menuiseries"),
-    ("depenses.0.depense_montant", "80000"),
-    ("cout_total_ht", "80000"),
-    ("montant_sollicite", "32000"),
-    ("autofinancement", "48000"),
 ];
 
 // ---------------------------------------------------------------------------------
@@ -250,205 +202,9 @@ async fn staff<'a>(
     browser
 }
 
-/// A verified citizen, signed in in a browser of its own.
-async fn signed_in<'a>(app: &'a Spawned, email: &str) -> Browser<'a> {
-    verified_account(app, email).await;
-    let browser = Browser::new(app);
-    ok(browser.sign_in(email, PASSWORD).await).await;
-    browser
-}
-
-/// The demo démarches carry opening dates: open them all year so that these tests do
-/// not depend on the day they run.
-async fn open_all_year(app: &TestApp) {
-    demarche::Entity::update_many()
-        .col_expr(demarche::Column::OpensOn, Expr::value(None::<String>))
-        .col_expr(demarche::Column::ClosesOn, Expr::value(None::<String>))
-        .exec(&app.db)
-        .await
-        .expect("open the démarches");
-}
-
 // ---------------------------------------------------------------------------------
 // Helpers: the citizen's side (as in dossiers.rs)
 // ---------------------------------------------------------------------------------
-
-/// The number after `prefix` in a path: `/dossiers/12/etape/1` → 12.
-fn id_after(path: &str, prefix: &str) -> i32 {
-    path.strip_prefix(prefix)
-        .and_then(|rest| {
-            rest.split(|c: char| !c.is_ascii_digit())
-                .next()
-                .and_then(|id| id.parse().ok())
-        })
-        .unwrap_or_else(|| panic!("no id after {prefix} in {path:?}"))
-}
-
-/// « Commencer la démarche »: the new draft's id.
-async fn start(browser: &Browser<'_>, slug: &str, profil: Option<i32>) -> i32 {
-    let profil = profil.map(|p| p.to_string());
-    let mut form: Vec<(&str, &str)> = vec![("slug", slug)];
-    if let Some(p) = &profil {
-        form.push(("profil", p.as_str()));
-    }
-    let response = ok(browser.call::<StartDossier>(&form).await).await;
-    let path = location(&response);
-    assert!(path.ends_with("/etape/1"), "{path}");
-    id_after(&path, "/dossiers/")
-}
-
-/// A page's multipart body: answers, files (`fichier:{path}` parts) and the button.
-fn page_form(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])], action: &str) -> Form {
-    let mut form = Form::new();
-    for (name, value) in fields {
-        form = form.text((*name).to_owned(), (*value).to_owned());
-    }
-    for (path, file_name, bytes) in files {
-        form = form.part(
-            format!("fichier:{path}"),
-            Part::bytes(bytes.to_vec()).file_name((*file_name).to_owned()),
-        );
-    }
-    form.text("action", action.to_owned())
-}
-
-async fn post_page(
-    browser: &Browser<'_>,
-    id: i32,
-    page: usize,
-    fields: &[(&str, &str)],
-    files: &[(&str, &str, &[u8])],
-    action: &str,
-) -> reqwest::Response {
-    browser
-        .post_multipart(
-            &format!("/dossiers/{id}/etape/{page}"),
-            page_form(fields, files, action),
-            false,
-        )
-        .await
-}
-
-/// A form post's redirect (303): where it goes.
-fn see_other(response: &reqwest::Response) -> String {
-    assert_eq!(
-        response.status(),
-        303,
-        "a form post answers with a redirect ({})",
-        response.url()
-    );
-    location(response)
-}
-
-/// Fills the three shown pages of « Aide au permis de conduire ».
-async fn fill_permis(browser: &Browser<'_>, id: i32) {
-    let (pdf, png) = (sample_pdf(), sample_png());
-    let to = see_other(&post_page(browser, id, 1, PAGE_1, &[], "suivante").await);
-    assert_eq!(to, format!("/dossiers/{id}/etape/2"));
-    let to = see_other(&post_page(browser, id, 2, PAGE_2, &[], "suivante").await);
-    assert_eq!(to, format!("/dossiers/{id}/etape/3"));
-    let to = see_other(
-        &post_page(
-            browser,
-            id,
-            3,
-            &[],
-            &[
-                ("piece_identite", "cni.pdf", &pdf[..]),
-                ("justificatif_domicile", "facture.png", &png[..]),
-                ("devis_auto_ecole", "devis.pdf", &pdf[..]),
-            ],
-            "suivante",
-        )
-        .await,
-    );
-    assert_eq!(to, format!("/dossiers/{id}/verification"));
-}
-
-/// Fills the four pages of « Fonds d’aide à l’investissement des communes ».
-async fn fill_fonds(browser: &Browser<'_>, id: i32) {
-    let pdf = sample_pdf();
-    let files: &[(&str, &str, &[u8])] = &[
-        ("deliberation", "deliberation.pdf", &pdf[..]),
-        ("devis", "devis.pdf", &pdf[..]),
-        ("calendrier", "calendrier.pdf", &pdf[..]),
-    ];
-    type Page<'a> = (&'a [(&'a str, &'a str)], &'a [(&'a str, &'a str, &'a [u8])]);
-    let pages: [Page; 4] = [
-        (FONDS_PROJET, &[]),
-        (FONDS_SUIVI, &[]),
-        (FONDS_BUDGET, &[]),
-        (&[], files),
-    ];
-    for (page, (fields, files)) in (1..).zip(pages) {
-        let to = see_other(&post_page(browser, id, page, fields, files, "suivante").await);
-        let next = if page < 4 {
-            format!("/dossiers/{id}/etape/{}", page + 1)
-        } else {
-            format!("/dossiers/{id}/verification")
-        };
-        assert_eq!(to, next, "page {page}");
-    }
-}
-
-/// « Transmettre »: the dossier's number.
-async fn submit(app: &TestApp, browser: &Browser<'_>, id: i32) -> String {
-    let response = ok(by_id::<SubmitDossier>(browser, id).await).await;
-    assert_eq!(
-        location(&response),
-        format!("/mon-compte/dossiers/{id}?message=dossier-transmis")
-    );
-    dossier_row(app, id)
-        .await
-        .number
-        .expect("a submitted dossier has a number")
-}
-
-/// « Commune de Saint-Exemple », a collectivité profile managed by `browser`.
-async fn create_commune(browser: &Browser<'_>) -> i32 {
-    let response = ok(browser
-        .call::<CreateProfile>(&[
-            ("kind", "collectivite"),
-            ("name", "Commune de Saint-Exemple"),
-            ("siret", "213 502 388 00019"),
-            ("address_line", "1 place de la Mairie"),
-            ("postal_code", "00100"),
-            ("commune", "Saint-Exemple"),
-            ("function", "Maire"),
-        ])
-        .await)
-    .await;
-    id_after(&location(&response), "/mon-compte/profils/")
-}
-
-/// `manager` makes a share key for `profile` and `member` joins with it.
-async fn join(manager: &Browser<'_>, member: &Browser<'_>, profile: i32, function: &str) {
-    let pid = profile.to_string();
-    ok(manager
-        .call::<AddShare>(&[("profile_id", pid.as_str())])
-        .await)
-    .await;
-    let share: Option<NewShare> = json(
-        manager
-            .call::<TakeNewShare>(&[("profile_id", pid.as_str())])
-            .await,
-    )
-    .await;
-    let key = share.expect("the new key").key;
-    ok(member
-        .call::<JoinProfile>(&[("key", key.as_str()), ("join_function", function)])
-        .await)
-    .await;
-}
-
-/// Calls a server function whose only argument is the dossier's `id`.
-async fn by_id<S: leptos::server_fn::ServerFn>(
-    browser: &Browser<'_>,
-    id: i32,
-) -> reqwest::Response {
-    let id = id.to_string();
-    browser.call::<S>(&[("id", id.as_str())]).await
-}
 
 // ---------------------------------------------------------------------------------
 // Helpers: the back-office

@@ -32,11 +32,11 @@ use crate::accounts::{
 use crate::helpers::smtp::ReceivedMail;
 use crate::helpers::{Spawned, TestApp, eventually, spawn_app};
 
-const PERMIS: &str = "aide-permis-de-conduire";
-const FONDS: &str = "fonds-investissement-communes";
+pub(crate) const PERMIS: &str = "aide-permis-de-conduire";
+pub(crate) const FONDS: &str = "fonds-investissement-communes";
 
 /// Page 1 « Le jeune », valid. « non » to the volunteering structure hides page 4.
-const PAGE_1: &[(&str, &str)] = &[
+pub(crate) const PAGE_1: &[(&str, &str)] = &[
     ("jeune_nom", "Durand"),
     ("jeune_prenom", "Léa"),
     ("date_naissance", "2007-03-14"),
@@ -46,7 +46,7 @@ const PAGE_1: &[(&str, &str)] = &[
 ];
 
 /// Page 2 « L’auto-école », valid.
-const PAGE_2: &[(&str, &str)] = &[
+pub(crate) const PAGE_2: &[(&str, &str)] = &[
     ("auto_ecole_nom", "Auto-école du Centre"),
     ("auto_ecole_adresse.ligne", "3 rue de la Gare"),
     ("auto_ecole_adresse.code_postal", "00100"),
@@ -56,7 +56,7 @@ const PAGE_2: &[(&str, &str)] = &[
 ];
 
 /// « Fonds d’aide à l’investissement des communes », pages 1 to 3, valid.
-const FONDS_PROJET: &[(&str, &str)] = &[
+pub(crate) const FONDS_PROJET: &[(&str, &str)] = &[
     ("population", "1850"),
     ("projet_intitule", "Rénovation de l’école"),
     ("categorie", "Bâtiments scolaires et périscolaires"),
@@ -69,12 +69,12 @@ const FONDS_PROJET: &[(&str, &str)] = &[
     ("date_debut_travaux", "2027-04-01"),
     ("date_fin_travaux", "2027-09-30"),
 ];
-const FONDS_SUIVI: &[(&str, &str)] = &[
+pub(crate) const FONDS_SUIVI: &[(&str, &str)] = &[
     ("maitre_oeuvre", "non"),
     ("contact_nom", "Bruno Petit"),
     ("contact_telephone", "06 12 34 56 78"),
 ];
-const FONDS_BUDGET: &[(&str, &str)] = &[
+pub(crate) const FONDS_BUDGET: &[(&str, &str)] = &[
     ("depenses.0.depense_nature", "Remplacement des menuiseries"),
     ("depenses.0.depense_montant", "80000"),
     ("cout_total_ht", "80000"),
@@ -87,7 +87,7 @@ const FONDS_BUDGET: &[(&str, &str)] = &[
 // ---------------------------------------------------------------------------------
 
 /// A verified account, signed in in a browser of its own.
-async fn signed_in<'a>(app: &'a Spawned, email: &str) -> Browser<'a> {
+pub(crate) async fn signed_in<'a>(app: &'a Spawned, email: &str) -> Browser<'a> {
     verified_account(app, email).await;
     let browser = Browser::new(app);
     ok(browser.sign_in(email, PASSWORD).await).await;
@@ -96,7 +96,7 @@ async fn signed_in<'a>(app: &'a Spawned, email: &str) -> Browser<'a> {
 
 /// The demo démarches carry opening dates: open them all year so that these tests do
 /// not depend on the day they run.
-async fn open_all_year(app: &Spawned) {
+pub(crate) async fn open_all_year(app: &Spawned) {
     demarche::Entity::update_many()
         .col_expr(demarche::Column::OpensOn, Expr::value(None::<String>))
         .col_expr(demarche::Column::ClosesOn, Expr::value(None::<String>))
@@ -106,7 +106,7 @@ async fn open_all_year(app: &Spawned) {
 }
 
 /// The number after `prefix` in a path: `/dossiers/12/etape/1` → 12.
-fn id_after(path: &str, prefix: &str) -> i32 {
+pub(crate) fn id_after(path: &str, prefix: &str) -> i32 {
     path.strip_prefix(prefix)
         .and_then(|rest| {
             rest.split(|c: char| !c.is_ascii_digit())
@@ -117,7 +117,7 @@ fn id_after(path: &str, prefix: &str) -> i32 {
 }
 
 /// « Commencer la démarche »: the new draft's id, read from the redirect to its page 1.
-async fn start(browser: &Browser<'_>, slug: &str, profil: Option<i32>) -> i32 {
+pub(crate) async fn start(browser: &Browser<'_>, slug: &str, profil: Option<i32>) -> i32 {
     let response = start_response(browser, slug, profil).await;
     let path = location(&ok(response).await);
     assert!(path.ends_with("/etape/1"), "{path}");
@@ -146,7 +146,7 @@ async fn start_options(browser: &Browser<'_>, slug: &str) -> StartOptions {
 }
 
 /// « Commune de Saint-Exemple », a collectivité profile managed by `browser`: its id.
-async fn create_commune(browser: &Browser<'_>) -> i32 {
+pub(crate) async fn create_commune(browser: &Browser<'_>) -> i32 {
     let response = ok(browser
         .call::<CreateProfile>(&[
             ("kind", "collectivite"),
@@ -163,7 +163,12 @@ async fn create_commune(browser: &Browser<'_>) -> i32 {
 }
 
 /// `manager` makes a share key for `profile` and `member` joins with it.
-async fn join(manager: &Browser<'_>, member: &Browser<'_>, profile: i32, function: &str) {
+pub(crate) async fn join(
+    manager: &Browser<'_>,
+    member: &Browser<'_>,
+    profile: i32,
+    function: &str,
+) {
     let pid = profile.to_string();
     ok(manager
         .call::<AddShare>(&[("profile_id", pid.as_str())])
@@ -211,7 +216,11 @@ async fn my_receipts(browser: &Browser<'_>, profile: i32) -> bool {
 }
 
 /// A page's multipart body: answers, files (`fichier:{path}` parts) and the button.
-fn page_form(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])], action: &str) -> Form {
+pub(crate) fn page_form(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+    action: &str,
+) -> Form {
     let mut form = Form::new();
     for (name, value) in fields {
         form = form.text(name.to_string(), value.to_string());
@@ -226,7 +235,7 @@ fn page_form(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])], action: &st
 }
 
 /// Posts page `page` of dossier `id` as a browser without JavaScript does.
-async fn post_page(
+pub(crate) async fn post_page(
     browser: &Browser<'_>,
     id: i32,
     page: usize,
@@ -262,7 +271,7 @@ async fn post_page_xhr(
 }
 
 /// The redirect of a page post: a 303 and where it goes.
-fn see_other(response: &reqwest::Response) -> String {
+pub(crate) fn see_other(response: &reqwest::Response) -> String {
     assert_eq!(
         response.status(),
         303,
@@ -296,7 +305,7 @@ async fn draft_page_response(
 }
 
 /// Calls a server function whose only argument is the dossier's `id`.
-async fn by_id<S: leptos::server_fn::ServerFn>(
+pub(crate) async fn by_id<S: leptos::server_fn::ServerFn>(
     browser: &Browser<'_>,
     id: i32,
 ) -> reqwest::Response {
@@ -322,7 +331,7 @@ async fn my_dossiers(browser: &Browser<'_>) -> Vec<DossierRow> {
 
 /// Fills the three shown pages of « Aide au permis de conduire » with valid answers and
 /// one file per attachment field (a PDF, a PNG, a PDF), checking each redirect.
-async fn fill_permis(browser: &Browser<'_>, id: i32) {
+pub(crate) async fn fill_permis(browser: &Browser<'_>, id: i32) {
     let (pdf, png) = (sample_pdf(), sample_png());
     let to = see_other(&post_page(browser, id, 1, PAGE_1, &[], "suivante").await);
     assert_eq!(to, format!("/dossiers/{id}/etape/2"));
@@ -352,7 +361,7 @@ async fn fill_permis(browser: &Browser<'_>, id: i32) {
 
 /// Fills the four pages of « Fonds d’aide à l’investissement des communes » with valid
 /// answers and a PDF per required attachment, checking each redirect.
-async fn fill_fonds(browser: &Browser<'_>, id: i32) {
+pub(crate) async fn fill_fonds(browser: &Browser<'_>, id: i32) {
     let pdf = sample_pdf();
     let files: &[(&str, &str, &[u8])] = &[
         ("deliberation", "deliberation.pdf", &pdf[..]),
@@ -404,7 +413,7 @@ async fn attach_two(browser: &Browser<'_>, id: i32) {
 }
 
 /// « Transmettre », checked: the dossier's number.
-async fn submit(app: &Spawned, browser: &Browser<'_>, id: i32) -> String {
+pub(crate) async fn submit(app: &Spawned, browser: &Browser<'_>, id: i32) -> String {
     let response = ok(by_id::<SubmitDossier>(browser, id).await).await;
     assert_eq!(
         location(&response),
