@@ -204,6 +204,50 @@ fn field_error(field: &str, message: impl Into<String>) -> FieldError {
     }
 }
 
+/// The instructor of the session and a filed dossier of one of their démarches,
+/// checked before anything of a post is read or stored; otherwise the answer to send
+/// (« Connexion », 403 or 404).
+async fn instructed_dossier(
+    state: &AppState,
+    session: &Session,
+    id: i32,
+) -> Result<
+    (
+        crate::server::entities::account::Model,
+        crate::server::entities::dossier::Model,
+    ),
+    Response,
+> {
+    let account = match session_instructor(&state.db, session).await {
+        Ok(a) => a,
+        Err(AppError::Unauthenticated) => {
+            return Err(sign_in_first(&format!("/instruction/dossiers/{id}")));
+        }
+        Err(e) => return Err(error_response(e)),
+    };
+    match service::require_dossier(&state.db, &account, id).await {
+        Ok(row) => Ok((account, row)),
+        Err(e) => Err(error_response(e)),
+    }
+}
+
+/// A form whose one file is a PDF sent to the profile (a decision letter, a document).
+async fn read_pdf_form(
+    state: &AppState,
+    multipart: Multipart,
+    dossier_id: i32,
+) -> Result<Posted, AppError> {
+    read_form(
+        state,
+        multipart,
+        &format!("documents/{dossier_id}"),
+        "document",
+        1,
+        true,
+    )
+    .await
+}
+
 // ---------------------------------------------------------------- an action
 
 /// `POST /instruction/dossiers/{id}/action`: « Passer en instruction », « Demander des
@@ -216,25 +260,11 @@ pub async fn action_post(
     multipart: Multipart,
 ) -> Response {
     let page = format!("/instruction/dossiers/{id}");
-    let account = match session_instructor(&state.db, &session).await {
-        Ok(a) => a,
-        Err(AppError::Unauthenticated) => return sign_in_first(&page),
-        Err(e) => return error_response(e),
+    let (account, _) = match instructed_dossier(&state, &session, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
-    // Checked before any file is stored.
-    if let Err(e) = service::require_dossier(&state.db, &account, id).await {
-        return error_response(e);
-    }
-    let posted = match read_form(
-        &state,
-        multipart,
-        &format!("documents/{id}"),
-        "document",
-        1,
-        true,
-    )
-    .await
-    {
+    let posted = match read_pdf_form(&state, multipart, id).await {
         Ok(p) => p,
         Err(e) => return error_response(e),
     };
@@ -340,14 +370,9 @@ pub async fn instructor_message_post(
     multipart: Multipart,
 ) -> Response {
     let page = format!("/instruction/dossiers/{id}");
-    let account = match session_instructor(&state.db, &session).await {
-        Ok(a) => a,
-        Err(AppError::Unauthenticated) => return sign_in_first(&page),
-        Err(e) => return error_response(e),
-    };
-    let row = match service::require_dossier(&state.db, &account, id).await {
-        Ok(row) => row,
-        Err(e) => return error_response(e),
+    let (account, row) = match instructed_dossier(&state, &session, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     message_post(&state, &session, &account, row, true, multipart, &page).await
 }
@@ -470,24 +495,11 @@ pub async fn document_post(
 ) -> Response {
     let page = format!("/instruction/dossiers/{id}");
     let anchor = format!("{page}#envoyer-document");
-    let account = match session_instructor(&state.db, &session).await {
-        Ok(a) => a,
-        Err(AppError::Unauthenticated) => return sign_in_first(&page),
-        Err(e) => return error_response(e),
+    let (account, _) = match instructed_dossier(&state, &session, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
-    if let Err(e) = service::require_dossier(&state.db, &account, id).await {
-        return error_response(e);
-    }
-    let posted = match read_form(
-        &state,
-        multipart,
-        &format!("documents/{id}"),
-        "document",
-        1,
-        true,
-    )
-    .await
-    {
+    let posted = match read_pdf_form(&state, multipart, id).await {
         Ok(p) => p,
         Err(e) => return error_response(e),
     };
