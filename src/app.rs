@@ -13,6 +13,11 @@ use crate::account::pages::{
     PersonalDataPage, RecoveryCodesPage, SecondFactorPage, SignInPage, SignOutButton, SignUpPage,
     SignUpSentPage,
 };
+use crate::admin::pages::{
+    AdminDemarchePage, AdminDemarchesPage, AdminEmailsPage, AdminHomePage, AuditPage, FeaturedPage,
+    FieldEditorPage, FormBuilderPage, FormPreviewPage, NewDemarchePage, PageEditorPage,
+    ServicePage, ServicesPage, UserPage, UsersPage,
+};
 use crate::backoffice::pages::{
     InstructionDossierPage, InstructionHomePage, QueuePageView, ReceivedDocumentsPage,
 };
@@ -128,6 +133,21 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/instruction/demarches/:id") view=QueuePageView ssr=SsrMode::Async />
                     <Route path=path!("/instruction/dossiers/:id") view=InstructionDossierPage ssr=SsrMode::Async />
                     <Route path=path!("/mon-compte/supprimer") view=DeleteAccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches") view=AdminDemarchesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/nouvelle") view=NewDemarchePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/:id") view=AdminDemarchePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/:id/formulaire") view=FormBuilderPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/:id/pages/:page") view=PageEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/:id/champs/:key") view=FieldEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/:id/apercu") view=FormPreviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/:id/courriels") view=AdminEmailsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/a-la-une") view=FeaturedPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/services") view=ServicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/services/:id") view=ServicePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/utilisateurs") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/utilisateurs/:id") view=UserPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/journal") view=AuditPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
@@ -202,6 +222,7 @@ fn Header() -> impl IntoView {
                                 signed_in()
                                     .map(|user| {
                                         let staff = user.role.includes(crate::account::model::Role::Instructor);
+                                        let admin = user.role.includes(crate::account::model::Role::Admin);
                                         view! {
                                             <li>
                                                 <A href="/mon-compte">"Mon compte"</A>
@@ -209,6 +230,11 @@ fn Header() -> impl IntoView {
                                             {staff.then(|| view! {
                                                 <li>
                                                     <A href="/instruction">"Instruction"</A>
+                                                </li>
+                                            })}
+                                            {admin.then(|| view! {
+                                                <li>
+                                                    <A href="/admin">"Administration"</A>
                                                 </li>
                                             })}
                                         }

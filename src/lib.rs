@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 pub mod account;
+pub mod admin;
 pub mod app;
 pub mod backoffice;
 pub mod branding;

@@ -11,6 +11,7 @@ mod m20261130_000006_profiles;
 mod m20261130_000007_dossiers;
 mod m20261130_000008_instruction;
 mod m20261130_000009_dossier_words;
+mod m20261130_000010_admin;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_dossiers::Migration),
             Box::new(m20261130_000008_instruction::Migration),
             Box::new(m20261130_000009_dossier_words::Migration),
+            Box::new(m20261130_000010_admin::Migration),
         ]
     }
 }

@@ -5,6 +5,8 @@
 //! differs (creating an account or not, sending a link or not) is done after the answer,
 //! and both paths pay for one Argon2 hash.
 
+use crate::admin::model::AuditAction;
+use crate::server::audit::{Actor, Audit};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
     Set, TransactionTrait,
@@ -412,12 +414,28 @@ pub async fn sign_in(
 
     let account = find_active(&state.db, &email).await?;
     let stored = account.as_ref().map(|a| a.password_hash.clone());
+    let known = account.as_ref().map(|a| a.id);
     if password::verify_or_dummy(password, stored).await?
         && let Some(account) = account
     {
         limits::clear(&state.db, limits::SIGNIN_ACCOUNT, &email).await?;
+        Audit::new(AuditAction::SignIn)
+            .on("compte", account.id, &account.email)
+            .detail("Mot de passe vérifié")
+            .write_logged(&state.db, &Actor::of(&account).await)
+            .await;
         return Ok(account);
     }
+    let mut actor = Actor::anonymous(&email).await;
+    actor.id = known;
+    Audit::new(AuditAction::SignInFailed)
+        .detail(if known.is_some() {
+            "Mot de passe incorrect"
+        } else {
+            "Aucun compte actif à cette adresse"
+        })
+        .write_logged(&state.db, &actor)
+        .await;
     // The failure that reaches a limit is told at once that the lock started.
     let by_ip = limits::record(&state.db, limits::SIGNIN_IP, &ip).await?;
     let by_account = limits::record(&state.db, limits::SIGNIN_ACCOUNT, &email).await?;
@@ -447,8 +465,24 @@ pub async fn request_reset(state: &AppState, email: &str) -> Result<(), AppError
     .await?;
     limits::hit(&state.db, limits::EMAIL_REQUESTS, &email).await?;
     let state = state.clone();
+    let actor = Actor::anonymous(&email).await;
     in_background("password reset request", async move {
-        if let Some(account) = find_active(&state.db, &email).await? {
+        let found = find_active(&state.db, &email).await?;
+        Audit::new(AuditAction::PasswordResetRequested)
+            .detail(if found.is_some() {
+                "Lien envoyé"
+            } else {
+                "Aucun compte actif à cette adresse : rien n’est envoyé"
+            })
+            .write_logged(
+                &state.db,
+                &Actor {
+                    id: found.as_ref().map(|a| a.id),
+                    ..actor
+                },
+            )
+            .await;
+        if let Some(account) = found {
             let txn = state.db.begin().await?;
             let token = tokens::issue(&txn, account.id, Purpose::ResetPassword, None).await?;
             state
@@ -515,6 +549,10 @@ pub async fn reset_password(
     let account = row.update(&txn).await?;
     end_sessions_of(&txn, account.id).await?;
     tokens::revoke_all(&txn, account.id, Some(Purpose::ResetPassword)).await?;
+    Audit::new(AuditAction::PasswordReset)
+        .on("compte", account.id, &account.email)
+        .write(&txn, &Actor::of(&account).await)
+        .await?;
     state
         .mailer
         .queue(&txn, &email, password_changed_email(state))

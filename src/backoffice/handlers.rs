@@ -163,7 +163,7 @@ async fn forget(state: &AppState, files: &[Kept]) {
     }
 }
 
-fn error_response(error: AppError) -> Response {
+pub fn error_response(error: AppError) -> Response {
     let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::NOT_FOUND);
     let title = match error {
         AppError::NotFound(_) => "Page introuvable",
@@ -174,7 +174,7 @@ fn error_response(error: AppError) -> Response {
     simple_page(status, title, &error.to_string())
 }
 
-fn sign_in_first(path: &str) -> Response {
+pub fn sign_in_first(path: &str) -> Response {
     Redirect::to(&format!("/connexion?retour={path}")).into_response()
 }
 
@@ -642,6 +642,27 @@ pub async fn bulk_post(
 
 // ---------------------------------------------------------------- export
 
+/// The filters of an export, in words, for the audit log.
+fn query_summary(query: &QueueQuery) -> String {
+    let parts: Vec<String> = [
+        ("onglet", &query.onglet),
+        ("statut", &query.statut),
+        ("du", &query.du),
+        ("au", &query.au),
+        ("type", &query.type_profil),
+        ("commune", &query.commune),
+        ("recherche", &query.q),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} = {v}")))
+    .collect();
+    if parts.is_empty() {
+        "tous les dossiers".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
 /// `GET /instruction/demarches/{id}/export.csv`: the dossiers of the queue's filters,
 /// every tab included unless one is chosen, as CSV streamed batch by batch.
 pub async fn export_csv(
@@ -664,6 +685,11 @@ pub async fn export_csv(
         Ok(v) => v,
         Err(e) => return error_response(e),
     };
+    crate::server::audit::Audit::new(crate::admin::model::AuditAction::DossiersExported)
+        .on("demarche", demarche_id, &demarche.title)
+        .detail(format!("Export CSV : {}", query_summary(&query)))
+        .write_logged(&state.db, &crate::server::audit::Actor::of(&account).await)
+        .await;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(4);
     let db = state.db.clone();
     let account_id = account.id;

@@ -17,12 +17,14 @@ use super::model::{
     MessageRow, QueueQuery, QueueRow, ReceivedRow, Tab, TabCounts,
 };
 use crate::account::model::Role;
+use crate::admin::model::{AuditAction, EmailKind, EmailVars, render_custom};
 use crate::demarches::model::fold;
 use crate::dossiers::model::{DossierStatus, FileRow, format_size};
 use crate::dossiers::service::{answers_of, file_row, files_of, form_of, status_of};
 use crate::error::{AppError, FieldError};
 use crate::forms;
 use crate::profiles::model::ProfileKind;
+use crate::server::audit::{Actor, Audit};
 use crate::server::db::{format_date, format_datetime, now, paris};
 use crate::server::entities::{
     account, demarche, demarche_service, document_read, dossier, dossier_annotation, dossier_count,
@@ -1069,34 +1071,64 @@ fn dossier_link(state: &AppState, id: i32) -> MailAction {
     }
 }
 
-/// The explanatory email of a status change.
-fn status_email(
-    state: &AppState,
-    number: &str,
-    demarche_title: &str,
-    dossier_id: i32,
+/// The explanatory email of a status change: the démarche's custom text when an
+/// administrator wrote one (`custom`: subject and body with `{variables}`), the
+/// portal's otherwise. `vars.lien` is the dossier's page. A refusal always carries
+/// the means of recourse, and a document always says where to find it.
+pub fn status_email_with(
+    _state: &AppState,
     to: DossierStatus,
-    message: Option<&str>,
+    vars: &EmailVars,
     document: Option<&str>,
+    custom: Option<(String, String)>,
 ) -> Template {
-    let mut paragraphs = vec![format!(
-        "Le statut de votre dossier n° {number} (« {demarche_title} ») a changé. Il est maintenant : {}.",
-        to.label().to_lowercase()
-    )];
+    let number = &vars.numero;
+    let message = Some(vars.message.trim()).filter(|m| !m.is_empty());
+    let document_paragraph = document.map(|title| format!(
+        "Un document vous est adressé : « {title} ». Vous le trouverez dans « Mon compte », rubrique « Mes documents reçus »."
+    ));
+    let recourse = "Si vous contestez cette décision, vous pouvez former un recours gracieux auprès du Président du Département, ou un recours contentieux devant le tribunal administratif, dans un délai de deux mois.";
+    let action = Some(MailAction {
+        label: "Voir mon dossier".into(),
+        url: vars.lien.clone(),
+    });
+    if let Some((subject, body)) = custom {
+        let (subject, mut paragraphs) = render_custom(&subject, &body, vars);
+        paragraphs.extend(document_paragraph);
+        if to == DossierStatus::Refuse {
+            paragraphs.push(recourse.to_owned());
+        }
+        return Template::Notification {
+            heading: subject.clone(),
+            subject,
+            paragraphs,
+            action,
+        };
+    }
+    let mut paragraphs = vec![if to == DossierStatus::Depose {
+        format!(
+            "Votre dossier n° {number} (« {} ») a bien été déposé.",
+            vars.demarche
+        )
+    } else {
+        format!(
+            "Le statut de votre dossier n° {number} (« {} ») a changé. Il est maintenant : {}.",
+            vars.demarche,
+            to.label().to_lowercase()
+        )
+    }];
     if let Some(message) = message {
         paragraphs.push(format!("Message des services instructeurs : « {message} »"));
     }
-    if let Some(title) = document {
-        paragraphs.push(format!(
-            "Un document vous est adressé : « {title} ». Vous le trouverez dans « Mon compte », rubrique « Mes documents reçus »."
-        ));
-    }
+    paragraphs.extend(document_paragraph);
     paragraphs.push(match to {
         DossierStatus::ComplementsDemandes => "Ce que vous devez faire : ouvrez votre dossier, complétez-le comme demandé, puis cliquez sur « Transmettre les compléments ». Tant que vous ne l’avez pas fait, l’examen de votre dossier est suspendu.".to_owned(),
-        DossierStatus::Refuse => "Si vous contestez cette décision, vous pouvez former un recours gracieux auprès du Président du Département, ou un recours contentieux devant le tribunal administratif, dans un délai de deux mois.".to_owned(),
+        DossierStatus::Refuse => recourse.to_owned(),
+        DossierStatus::Depose => "Les services du Département vont examiner votre dossier. Vous recevrez un courriel à chaque changement de son statut.".to_owned(),
         s => format!("Et maintenant ? {}", s.next_step()),
     });
     let heading = match to {
+        DossierStatus::Depose => format!("Votre dossier {number} a bien été déposé"),
         DossierStatus::ComplementsDemandes => {
             format!("Des compléments sont demandés pour votre dossier {number}")
         }
@@ -1109,10 +1141,14 @@ fn status_email(
         s => format!("Votre dossier {number} : {}", s.label().to_lowercase()),
     };
     Template::Notification {
-        subject: format!("Dossier {number} : {}", to.label().to_lowercase()),
+        subject: if to == DossierStatus::Depose {
+            format!("Accusé de réception : dossier {number}")
+        } else {
+            format!("Dossier {number} : {}", to.label().to_lowercase())
+        },
         heading,
         paragraphs,
-        action: Some(dossier_link(state, dossier_id)),
+        action,
     }
 }
 
@@ -1259,24 +1295,46 @@ pub async fn act(
     .exec(&txn)
     .await?;
     let number = row.number.clone().unwrap_or_default();
+    let custom = match EmailKind::of_status(to) {
+        Some(kind) => crate::admin::service::custom_email(&txn, demarche.id, kind).await?,
+        None => None,
+    };
+    let vars = EmailVars {
+        numero: number.clone(),
+        demarche: demarche.title.clone(),
+        lien: dossier_link(state, id).url,
+        message: message.clone().unwrap_or_default(),
+    };
     for to_email in citizen_recipients(&txn, &row).await? {
         state
             .mailer
             .queue(
                 &txn,
                 &to_email,
-                status_email(
+                status_email_with(
                     state,
-                    &number,
-                    &demarche.title,
-                    id,
                     to,
-                    message.as_deref(),
+                    &vars,
                     document.as_ref().map(|d| d.title.as_str()),
+                    custom.clone(),
                 ),
             )
             .await?;
     }
+    Audit::new(AuditAction::DossierStatusChanged)
+        .on("dossier", id, &number)
+        .detail(format!(
+            "{} : {} → {}{}",
+            action.label(),
+            from.label(),
+            to.label(),
+            document
+                .as_ref()
+                .map(|d| format!(" (document « {} »)", d.title))
+                .unwrap_or_default()
+        ))
+        .write(&txn, &Actor::of(account).await)
+        .await?;
     txn.commit().await?;
     state.mailer.wake();
     Ok(to)
@@ -1381,7 +1439,19 @@ pub async fn follow(
                 .exec(&state.db)
                 .await?;
             changed += 1;
+        } else {
+            continue;
         }
+        let number = filed
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(|r| r.number.clone())
+            .unwrap_or_default();
+        Audit::new(AuditAction::DossierFollowed)
+            .on("dossier", id, number)
+            .detail(if on { "Suivre" } else { "Ne plus suivre" })
+            .write_logged(&state.db, &Actor::of(account).await)
+            .await;
     }
     Ok(changed)
 }
@@ -1393,7 +1463,7 @@ pub async fn annotate(
     id: i32,
     body: &str,
 ) -> Result<(), AppError> {
-    require_dossier(&state.db, account, id).await?;
+    let row = require_dossier(&state.db, account, id).await?;
     let body = body.trim();
     if body.is_empty() {
         return Err(AppError::field(
@@ -1407,6 +1477,7 @@ pub async fn annotate(
             "L’annotation dépasse 5 000 caractères : raccourcissez-la.",
         ));
     }
+    let txn = state.db.begin().await?;
     dossier_annotation::Entity::insert(dossier_annotation::ActiveModel {
         id: NotSet,
         dossier_id: Set(id),
@@ -1414,8 +1485,14 @@ pub async fn annotate(
         body: Set(body.to_owned()),
         created_at: Set(now()),
     })
-    .exec(&state.db)
+    .exec(&txn)
     .await?;
+    // The annotation's text stays in the dossier: the log says that one was written.
+    Audit::new(AuditAction::DossierAnnotated)
+        .on("dossier", id, row.number.unwrap_or_default())
+        .write(&txn, &Actor::of(account).await)
+        .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -1532,6 +1609,12 @@ pub async fn post_message(
                 .await?;
         }
     }
+    if from_instructor {
+        Audit::new(AuditAction::DossierMessage)
+            .on("dossier", row.id, row.number.clone().unwrap_or_default())
+            .write(&txn, &Actor::of(account).await)
+            .await?;
+    }
     txn.commit().await?;
     state.mailer.wake();
     Ok(())
@@ -1550,6 +1633,11 @@ pub async fn send_document(
     let number = row.number.clone().unwrap_or_default();
     let txn = state.db.begin().await?;
     insert_document(&txn, &row, account, &doc, message.clone()).await?;
+    Audit::new(AuditAction::DossierDocument)
+        .on("dossier", id, &number)
+        .detail(format!("Document « {} »", doc.title))
+        .write(&txn, &Actor::of(account).await)
+        .await?;
     for to in citizen_recipients(&txn, &row).await? {
         let mut paragraphs = vec![format!(
             "Le Département vous a adressé le document « {} » au sujet de votre dossier n° {number}.",

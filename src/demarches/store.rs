@@ -150,8 +150,15 @@ pub async fn published_by_slug<C: ConnectionTrait>(
         .ok_or_else(AppError::not_found)
 }
 
+/// A démarche's public page: published, or closed (the page then says so); a draft
+/// does not exist for the public.
 pub async fn by_slug(db: &DatabaseConnection, slug: &str) -> Result<DemarcheDetail, AppError> {
-    let row = published_by_slug(db, slug).await?;
+    let row = demarche::Entity::find()
+        .filter(Column::State.ne(DemarcheState::Brouillon.as_str()))
+        .filter(Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let (open, closed_reason) = opening(&row);
     Ok(DemarcheDetail {
         audience: Audience::parse(&row.audience).unwrap_or(Audience::Tous),

@@ -82,18 +82,29 @@ impl Action {
     }
 }
 
-/// The attachment field a file input posts to, with its limit: `key` or
-/// `group.index.key` (for a group on this page).
-fn attachment_limit(page: &FormPage, path: &str) -> Option<u8> {
+/// The attachment field a file input posts to, with its limits (files, megabytes per
+/// file): `key` or `group.index.key` (for a group on this page).
+fn attachment_limit(page: &FormPage, path: &str) -> Option<(u8, Option<u32>)> {
     let mut parts = path.split('.');
     let first = parts.next()?;
     let field = page.fields.iter().find(|f| f.key == first)?;
     match (&field.kind, parts.next(), parts.next(), parts.next()) {
-        (FieldKind::Attachment { max_files }, None, None, None) => Some(*max_files),
+        (
+            FieldKind::Attachment {
+                max_files,
+                max_size_mb,
+            },
+            None,
+            None,
+            None,
+        ) => Some((*max_files, *max_size_mb)),
         (FieldKind::Group { fields, .. }, Some(index), Some(key), None) => {
             index.parse::<usize>().ok()?;
             match fields.iter().find(|f| f.key == key)?.kind {
-                FieldKind::Attachment { max_files } => Some(max_files),
+                FieldKind::Attachment {
+                    max_files,
+                    max_size_mb,
+                } => Some((max_files, max_size_mb)),
                 _ => None,
             }
         }
@@ -109,12 +120,23 @@ async fn store_file(
     account: &account::Model,
     path: &str,
     name: &str,
+    max_bytes: Option<u64>,
     part: &mut Part<'_>,
 ) -> Result<Result<i32, String>, AppError> {
     let stored = match intake(state, &format!("dossiers/{dossier_id}"), name, part).await? {
         Ok(stored) => stored,
         Err(refusal) => return Ok(Err(refusal)),
     };
+    // The démarche may accept smaller files than the portal does for this question.
+    if let Some(max) = max_bytes
+        && stored.size > max
+    {
+        state.storage.delete(&stored.key).await?;
+        return Ok(Err(format!(
+            "Le fichier « {name} » n’a pas été ajouté : il dépasse {} Mo, la taille maximale pour cette question.",
+            max / 1_000_000
+        )));
+    }
     let row = dossier_file::ActiveModel {
         id: NotSet,
         dossier_id: Set(dossier_id),
@@ -237,7 +259,7 @@ async fn handle_page_post(
             }) else {
                 continue;
             };
-            let Some(limit) = attachment_limit(&page, path) else {
+            let Some((limit, max_mb)) = attachment_limit(&page, path) else {
                 continue;
             };
             let count = existing.get(path).copied().unwrap_or(0);
@@ -247,7 +269,8 @@ async fn handle_page_post(
                 ));
                 continue;
             }
-            match store_file(state, id, &account, path, &file_name, &mut part).await? {
+            let max_bytes = max_mb.map(|mb| u64::from(mb) * 1_000_000);
+            match store_file(state, id, &account, path, &file_name, max_bytes, &mut part).await? {
                 Ok(file_id) => {
                     stored.push(file_id);
                     *existing.entry(path.to_owned()).or_default() += 1;

@@ -196,7 +196,7 @@ pub fn StartPage() -> impl IntoView {
 // ---------------------------------------------------------------- stepper
 
 #[component]
-fn Stepper(step: usize, steps: usize, title: String, next: Option<String>) -> impl IntoView {
+pub fn Stepper(step: usize, steps: usize, title: String, next: Option<String>) -> impl IntoView {
     view! {
         <div class="stepper">
             <p class="stepper-state">

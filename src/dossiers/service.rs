@@ -713,7 +713,32 @@ pub async fn submit(
     let recipients = receipt_recipients(&txn, account, row.profile_id).await?;
     let profile = profile_name(&txn, row.profile_id).await?;
     let file_count = files.len() - dropped.len();
+    let custom = crate::admin::service::custom_email(
+        &txn,
+        demarche.id,
+        crate::admin::model::EmailKind::Depot,
+    )
+    .await?;
+    let link = format!("{}/mon-compte/dossiers/{id}", state.settings.public_url);
     for to in recipients {
+        // The démarche's own receipt, written by an administrator.
+        if let Some(custom) = custom.clone() {
+            let vars = crate::admin::model::EmailVars {
+                numero: number.clone(),
+                demarche: demarche.title.clone(),
+                lien: link.clone(),
+                message: String::new(),
+            };
+            let template = crate::backoffice::service::status_email_with(
+                state,
+                DossierStatus::Depose,
+                &vars,
+                None,
+                Some(custom),
+            );
+            state.mailer.queue(&txn, &to, template).await?;
+            continue;
+        }
         let paragraphs = vec![
             format!(
                 "{} la demande « {} » le {} pour le profil {}.",

@@ -109,6 +109,9 @@ pub enum FieldKind {
         /// How many files this field accepts (default 3).
         #[serde(default = "default_max_files")]
         max_files: u8,
+        /// The largest file in megabytes, within the portal's limit (`None`: the portal's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_size_mb: Option<u32>,
     },
     /// A heading inside a page; asks nothing.
     Section,

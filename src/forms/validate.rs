@@ -344,7 +344,7 @@ impl<'a> Checker<'a> {
                 }
             }
             FieldKind::Address => self.address(name, &q, required, value),
-            FieldKind::Attachment { max_files } => {
+            FieldKind::Attachment { max_files, .. } => {
                 let count = self.files.get(name).copied().unwrap_or(0);
                 if count == 0 && required {
                     self.error(name, format!("Joignez au moins un fichier pour {q}."));
@@ -689,7 +689,7 @@ pub fn definition_problems(def: &FormDefinition) -> Vec<String> {
                     }
                 }
             }
-            FieldKind::Attachment { max_files }
+            FieldKind::Attachment { max_files, .. }
                 if *max_files == 0 || *max_files > MAX_FILES_LIMIT =>
             {
                 problems.push(format!(

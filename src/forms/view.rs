@@ -161,30 +161,93 @@ fn FieldView(field: Field, prefix: String, scope: Answers, ctx: FieldContext) ->
         .into_any(),
         FieldKind::ShortText { max_length } => {
             let value = ctx.text(&name, &scope);
-            input_field(&ctx, &name, &id, label, hint.clone(), value, "text", max_length.or(Some(200)), None, None)
+            input_field(
+                &ctx,
+                &name,
+                &id,
+                label,
+                hint.clone(),
+                value,
+                "text",
+                max_length.or(Some(200)),
+                None,
+                None,
+            )
         }
         FieldKind::Email => {
             let value = ctx.text(&name, &scope);
-            input_field(&ctx, &name, &id, label, hint.clone(), value, "email", Some(254), Some("email"), None)
+            input_field(
+                &ctx,
+                &name,
+                &id,
+                label,
+                hint.clone(),
+                value,
+                "email",
+                Some(254),
+                Some("email"),
+                None,
+            )
         }
         FieldKind::Phone => {
             let value = ctx.text(&name, &scope);
-            input_field(&ctx, &name, &id, label, hint.clone(), value, "tel", Some(30), Some("tel"), None)
+            input_field(
+                &ctx,
+                &name,
+                &id,
+                label,
+                hint.clone(),
+                value,
+                "tel",
+                Some(30),
+                Some("tel"),
+                None,
+            )
         }
         FieldKind::Siret => {
             let value = ctx.text(&name, &scope);
-            let hint = hint.clone().or_else(|| Some("14 chiffres, par exemple 213 502 388 00019".into()));
-            input_field(&ctx, &name, &id, label, hint, value, "text", Some(20), Some("off"), Some("numeric"))
+            let hint = hint
+                .clone()
+                .or_else(|| Some("14 chiffres, par exemple 213 502 388 00019".into()));
+            input_field(
+                &ctx,
+                &name,
+                &id,
+                label,
+                hint,
+                value,
+                "text",
+                Some(20),
+                Some("off"),
+                Some("numeric"),
+            )
         }
         FieldKind::Iban => {
             let value = ctx.text(&name, &scope);
-            let hint = hint.clone().or_else(|| Some("Par exemple FR76 3000 6000 0112 3456 7890 189".into()));
-            input_field(&ctx, &name, &id, label, hint, value, "text", Some(42), Some("off"), None)
+            let hint = hint
+                .clone()
+                .or_else(|| Some("Par exemple FR76 3000 6000 0112 3456 7890 189".into()));
+            input_field(
+                &ctx,
+                &name,
+                &id,
+                label,
+                hint,
+                value,
+                "text",
+                Some(42),
+                Some("off"),
+                None,
+            )
         }
         FieldKind::Date { .. } => {
             let value = ctx.text(&name, &scope);
-            let hint = hint.clone().or_else(|| Some("Par exemple 14/07/2026".into()));
-            input_field(&ctx, &name, &id, label, hint, value, "date", None, None, None)
+            let hint = hint
+                .clone()
+                .or_else(|| Some("Par exemple 14/07/2026".into()));
+            input_field(
+                &ctx, &name, &id, label, hint, value, "date", None, None, None,
+            )
         }
         FieldKind::Number { unit, .. } => {
             let value = ctx.text(&name, &scope);
@@ -248,18 +311,37 @@ fn FieldView(field: Field, prefix: String, scope: Answers, ctx: FieldContext) ->
             .into_any()
         }
         FieldKind::YesNo => {
-            let options = vec![("oui".to_owned(), "Oui".to_owned()), ("non".to_owned(), "Non".to_owned())];
+            let options = vec![
+                ("oui".to_owned(), "Oui".to_owned()),
+                ("non".to_owned(), "Non".to_owned()),
+            ];
             let current = ctx.text(&name, &scope);
-            radios(&ctx, &name, &id, label, hint.clone(), options, current, true)
+            radios(
+                &ctx,
+                &name,
+                &id,
+                label,
+                hint.clone(),
+                options,
+                current,
+                true,
+            )
         }
         FieldKind::SingleChoice { options, display } => {
             let current = ctx.text(&name, &scope);
             let options: Vec<(String, String)> =
                 options.into_iter().map(|o| (o.clone(), o)).collect();
             match display {
-                ChoiceDisplay::Radio => {
-                    radios(&ctx, &name, &id, label, hint.clone(), options, current, false)
-                }
+                ChoiceDisplay::Radio => radios(
+                    &ctx,
+                    &name,
+                    &id,
+                    label,
+                    hint.clone(),
+                    options,
+                    current,
+                    false,
+                ),
                 ChoiceDisplay::List => {
                     let message = ctx.message(&name);
                     let has_hint = hint.is_some();
@@ -335,9 +417,11 @@ fn FieldView(field: Field, prefix: String, scope: Answers, ctx: FieldContext) ->
         FieldKind::Address => {
             let key = name.rsplit('.').next().unwrap_or(&name).to_owned();
             let (line, postal, commune) = match scope.get(&key) {
-                Some(Value::Address { line, postal_code, commune }) => {
-                    (line.clone(), postal_code.clone(), commune.clone())
-                }
+                Some(Value::Address {
+                    line,
+                    postal_code,
+                    commune,
+                }) => (line.clone(), postal_code.clone(), commune.clone()),
                 _ => Default::default(),
             };
             view! {
@@ -353,13 +437,27 @@ fn FieldView(field: Field, prefix: String, scope: Answers, ctx: FieldContext) ->
             }
             .into_any()
         }
-        FieldKind::Attachment { max_files } => {
-            view! { <AttachmentField name=name.clone() label hint=hint.clone() max_files ctx=ctx.clone() /> }
+        FieldKind::Attachment {
+            max_files,
+            max_size_mb,
+        } => {
+            let max_mb =
+                max_size_mb.map_or(ctx.max_file_mb, |mb| u64::from(mb).min(ctx.max_file_mb));
+            view! { <AttachmentField name=name.clone() label hint=hint.clone() max_files max_mb ctx=ctx.clone() /> }
                 .into_any()
         }
-        FieldKind::Group { fields, add_label, item_label, min_items, max_items } => {
+        FieldKind::Group {
+            fields,
+            add_label,
+            item_label,
+            min_items,
+            max_items,
+        } => {
             let count = group_item_count(&field, &scope).max(usize::from(min_items));
-            let items = scope.items(&field.key).map(<[Answers]>::to_vec).unwrap_or_default();
+            let items = scope
+                .items(&field.key)
+                .map(<[Answers]>::to_vec)
+                .unwrap_or_default();
             let group = name.clone();
             view! {
                 <div class="form-group" id=id.clone()>
@@ -559,6 +657,7 @@ fn AttachmentField(
     label: String,
     hint: Option<String>,
     max_files: u8,
+    max_mb: u64,
     ctx: FieldContext,
 ) -> impl IntoView {
     let id = input_id(&name);
@@ -573,7 +672,7 @@ fn AttachmentField(
     let error_id = format!("{id}-erreur");
     let rules = format!(
         "Formats acceptés : PDF, JPEG, PNG ou WebP (pour des raisons de sécurité). Taille maximale : {} Mo par fichier. {}",
-        ctx.max_file_mb,
+        max_mb,
         if max_files == 1 {
             "Un seul fichier.".to_owned()
         } else {

@@ -103,6 +103,17 @@ pub async fn session_instructor(
     check_role(session, account, Role::Instructor).await
 }
 
+/// The administrator of a session (with the second factor), for plain axum handlers.
+pub async fn session_admin(
+    db: &sea_orm::DatabaseConnection,
+    session: &Session,
+) -> Result<account::Model, AppError> {
+    let account = session_account(db, session)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    check_role(session, account, Role::Admin).await
+}
+
 /// Whether a role needs the second factor at sign-in (instructors, administrators).
 pub fn needs_second_factor(account: &account::Model) -> bool {
     Role::parse(&account.role).is_some_and(|r| r.includes(Role::Instructor))
@@ -170,22 +181,18 @@ pub fn current_user(account: &account::Model) -> CurrentUser {
 /// The address of the caller: the peer address, or with `GUICHET_TRUST_PROXY` the last
 /// address of `X-Forwarded-For` (the one our own reverse proxy added).
 pub async fn client_ip() -> IpAddr {
-    let state = app_state();
-    if state.settings.trust_proxy
-        && let Some(parts) = leptos::prelude::use_context::<http::request::Parts>()
-        && let Some(ip) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok())
-    {
+    if let Some(ip) = super::audit::request_ip() {
         return ip;
     }
-    match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
-        Ok(ConnectInfo(addr)) => addr.ip(),
-        Err(_) => IpAddr::from([0, 0, 0, 0]),
-    }
+    let state = app_state();
+    let headers = leptos::prelude::use_context::<http::request::Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr.ip());
+    super::audit::ip_of(state.settings.trust_proxy, &headers, peer)
 }
 
 /// The signed-in account and its membership of `profile_id`: the check every server

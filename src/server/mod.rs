@@ -1,5 +1,6 @@
 //! Server-only plumbing (compiled with the `ssr` feature only).
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod db;

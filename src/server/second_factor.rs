@@ -142,6 +142,17 @@ fn wrong_code() -> AppError {
 }
 
 async fn count_failure(state: &AppState, account_id: i32) -> Result<AppError, AppError> {
+    let email = crate::server::entities::account::Entity::find_by_id(account_id)
+        .one(&state.db)
+        .await?
+        .map(|a| a.email)
+        .unwrap_or_default();
+    let mut actor = crate::server::audit::Actor::anonymous(&email).await;
+    actor.id = Some(account_id);
+    crate::server::audit::Audit::new(crate::admin::model::AuditAction::SecondFactorFailed)
+        .on("compte", account_id, &email)
+        .write_logged(&state.db, &actor)
+        .await;
     let hit = limits::record(&state.db, CODE_ACCOUNT, &account_id.to_string()).await?;
     Ok(if hit.reached(CODE_ACCOUNT) {
         hit.error()

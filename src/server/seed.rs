@@ -67,8 +67,8 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, &str, &str)] = &[
     ),
 ];
 
-/// The TOTP secrets of the demo instructors, so that the demo can be tried with any
-/// authenticator app (the administrator enrols at the first sign-in). Demo data only.
+/// The TOTP secrets of the demo staff, so that the demo can be tried with any
+/// authenticator app (and the end-to-end tests compute their codes). Demo data only.
 pub const DEMO_TOTP: &[(&str, &str)] = &[
     (
         "instructeur@vallee-verte.example",
@@ -77,6 +77,10 @@ pub const DEMO_TOTP: &[(&str, &str)] = &[
     (
         "instructrice@vallee-verte.example",
         "LEAGARNIERGUICHETDEMOINSTRUCTRIC",
+    ),
+    (
+        "admin@vallee-verte.example",
+        "CLAIREROUSSEAUGUICHETDEMOADMINIS",
     ),
 ];
 
@@ -170,6 +174,7 @@ pub async fn insert_demarche<C: ConnectionTrait>(
         opens_on: Set(file.opens.clone()),
         closes_on: Set(file.closes.clone()),
         current_version_id: Set(None),
+        draft_definition: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })

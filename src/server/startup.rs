@@ -234,6 +234,10 @@ pub fn router(state: AppState) -> Router {
             get(crate::backoffice::handlers::export_csv),
         )
         .route(
+            "/admin/journal.csv",
+            get(crate::admin::handlers::export_csv),
+        )
+        .route(
             "/documents/{id}",
             get(crate::backoffice::handlers::document_download),
         )
@@ -256,6 +260,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             AllowedOrigin::from_public_url(&settings.public_url),
             reject_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.trust_proxy,
+            crate::server::audit::remember_ip,
         ))
         .with_state(state);
 

@@ -77,13 +77,13 @@ fn unix_now() -> u64 {
 }
 
 /// The JSON of a successful answer.
-async fn json<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> T {
+pub(crate) async fn json<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> T {
     ok(response).await.json().await.expect("json")
 }
 
 /// An account written directly in the database, its address confirmed, with the test
 /// password and, for staff, a TOTP secret (or none: enrolment at the first sign-in).
-async fn insert_account(
+pub(crate) async fn insert_account(
     app: &TestApp,
     email: &str,
     (first, last): (&str, &str),
@@ -137,7 +137,7 @@ async fn citizen_account(
     (account, profile)
 }
 
-async fn demarche_row(app: &TestApp, slug: &str) -> demarche::Model {
+pub(crate) async fn demarche_row(app: &TestApp, slug: &str) -> demarche::Model {
     demarche::Entity::find()
         .filter(demarche::Column::Slug.eq(slug))
         .one(&app.db)
@@ -147,7 +147,7 @@ async fn demarche_row(app: &TestApp, slug: &str) -> demarche::Model {
 }
 
 /// A service instructeur handling these démarches: its id.
-async fn new_service(app: &TestApp, name: &str, demarches: &[i32]) -> i32 {
+pub(crate) async fn new_service(app: &TestApp, name: &str, demarches: &[i32]) -> i32 {
     let id = service::Entity::insert(service::ActiveModel {
         name: Set(name.to_owned()),
         created_at: Set(now()),
@@ -172,7 +172,7 @@ async fn new_service(app: &TestApp, name: &str, demarches: &[i32]) -> i32 {
 /// A staff account (a new TOTP secret) in these services, signed in with its password
 /// then its current code, in a browser of its own. Each account signs in once: a code
 /// is accepted only once.
-async fn staff<'a>(
+pub(crate) async fn staff<'a>(
     app: &'a Spawned,
     email: &str,
     name: (&str, &str),
@@ -229,7 +229,7 @@ async fn received(browser: &Browser<'_>) -> Vec<ReceivedRow> {
 }
 
 /// An action of the dossier's page (« Passer en instruction »…) seen at `version`.
-async fn act(
+pub(crate) async fn act(
     browser: &Browser<'_>,
     id: i32,
     action: Action,
@@ -373,7 +373,7 @@ fn ids_of(rows: &[QueueRow]) -> Vec<i32> {
 }
 
 /// The emails received by `to` with this subject.
-fn mails(app: &Spawned, to: &str, subject: &str) -> Vec<ReceivedMail> {
+pub(crate) fn mails(app: &Spawned, to: &str, subject: &str) -> Vec<ReceivedMail> {
     let wanted = format!("<{to}>");
     app.smtp
         .received()
@@ -383,7 +383,7 @@ fn mails(app: &Spawned, to: &str, subject: &str) -> Vec<ReceivedMail> {
 }
 
 /// Waits for the email to `to` with this subject.
-async fn mail(app: &Spawned, to: &str, subject: &str) -> ReceivedMail {
+pub(crate) async fn mail(app: &Spawned, to: &str, subject: &str) -> ReceivedMail {
     eventually(
         &format!("« {subject} » to {to}"),
         Duration::from_secs(10),
@@ -416,11 +416,11 @@ async fn queued_about(app: &TestApp, number: &str) -> Vec<(String, String)> {
 }
 
 /// The subject of the email of a status change.
-fn status_subject(number: &str, status: DossierStatus) -> String {
+pub(crate) fn status_subject(number: &str, status: DossierStatus) -> String {
     format!("Dossier {number} : {}", status.label().to_lowercase())
 }
 
-async fn dossier_row(app: &TestApp, id: i32) -> dossier::Model {
+pub(crate) async fn dossier_row(app: &TestApp, id: i32) -> dossier::Model {
     dossier::Entity::find_by_id(id)
         .one(&app.db)
         .await
@@ -2599,7 +2599,7 @@ fn transport_answers(children: &[(&str, &str)], information: &str) -> Answers {
 }
 
 /// The cells of a `;`-separated file (RFC 4180 quoting, CRLF line ends).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let mut row = Vec::new();
     let mut cell = String::new();

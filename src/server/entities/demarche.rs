@@ -25,6 +25,10 @@ pub struct Model {
     pub opens_on: Option<String>,
     pub closes_on: Option<String>,
     pub current_version_id: Option<i32>,
+    /// The form being edited (`forms::FormDefinition` as JSON); `None` when it is the
+    /// published version's.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub draft_definition: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

@@ -2,7 +2,9 @@
 
 pub mod account;
 pub mod account_token;
+pub mod audit_log;
 pub mod demarche;
+pub mod demarche_email;
 pub mod demarche_service;
 pub mod demarche_version;
 pub mod document_read;
