@@ -14,7 +14,12 @@ import { mailsTo, type Mail } from './mail';
 // ---------------------------------------------------------------- demo accounts
 
 export type Person = { email: string; password: string; name: string };
-export type Staff = Person & { totpSecret: string };
+/** Where a staff sign-in lands once the code is accepted: the address and the page's h1. */
+export type StaffLanding = { url: RegExp; heading: string | RegExp };
+/** The instructors' landing: « Instruction ». */
+export const INSTRUCTION_LANDING: StaffLanding = { url: /\/instruction$/, heading: 'Instruction' };
+/** `landing`: where this account lands after the second factor (« Instruction » when not said). */
+export type Staff = Person & { totpSecret: string; landing?: StaffLanding };
 
 // Citizens (seeded by the test server, see src/server/seed.rs).
 export const CAMILLE: Person = { email: 'usager@vallee-verte.example', password: 'Usager-Demo-2026', name: 'Camille Martin' };
@@ -34,6 +39,16 @@ export const LEA: Staff = {
   password: 'Instruction-Demo-2026',
   name: 'Léa Garnier',
   totpSecret: 'LEAGARNIERGUICHETDEMOINSTRUCTRIC',
+};
+// The administrator (role admin, which includes instructor), with her TOTP secret of DEMO_TOTP.
+// A staff sign-in goes to « Instruction » unless a page was asked for; the administration's own
+// home (« Administration ») is accepted too, should administrators be sent there.
+export const CLAIRE: Staff = {
+  email: 'admin@vallee-verte.example',
+  password: 'Administration-Demo-2026',
+  name: 'Claire Rousseau',
+  totpSecret: 'CLAIREROUSSEAUGUICHETDEMOADMINIS',
+  landing: { url: /\/(instruction|admin)$/, heading: /^(Instruction|Administration)$/ },
 };
 
 export const PERMIS = 'Aide au permis de conduire pour les jeunes';
@@ -207,8 +222,14 @@ export async function signIn(page: Page, who: Person) {
 }
 
 /** A staff sign-in: the password, then « Vérification en deux étapes » with a TOTP code
- * computed here → « Instruction ». With `a11y`, the code page is checked with axe. */
-export async function signInStaff(page: Page, who: Staff, options: { a11y?: boolean; shot?: string } = {}) {
+ * computed here → « Instruction » (or the account's `landing`, or `options.landing`). With
+ * `a11y`, the code page is checked with axe. */
+export async function signInStaff(
+  page: Page,
+  who: Staff,
+  options: { a11y?: boolean; shot?: string; landing?: StaffLanding } = {},
+) {
+  const landing = options.landing ?? who.landing ?? INSTRUCTION_LANDING;
   await passwordStep(page, who);
   await expect(page).toHaveURL(/\/connexion\/code$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Vérification en deux étapes' })).toBeVisible();
@@ -219,8 +240,8 @@ export async function signInStaff(page: Page, who: Staff, options: { a11y?: bool
   await page.getByRole('textbox', { name: 'Code de vérification' }).fill(code);
   await expect(page.getByRole('checkbox', { name: 'Faire confiance à cet appareil pendant 30 jours' })).not.toBeChecked();
   await page.getByRole('button', { name: 'Valider' }).click();
-  await expect(page).toHaveURL(/\/instruction$/);
-  await expect(page.getByRole('heading', { level: 1, name: 'Instruction' })).toBeVisible();
+  await expect(page).toHaveURL(landing.url);
+  await expect(page.getByRole('heading', { level: 1, name: landing.heading })).toBeVisible();
   await ready(page);
 }
 
@@ -331,4 +352,34 @@ export async function download(page: Page, testInfo: TestInfo, link: Locator, na
   const file = testInfo.outputPath(name);
   await started.saveAs(file);
   return { file, bytes: readFileSync(file), suggested: started.suggestedFilename() };
+}
+
+// ---------------------------------------------------------------- any démarche (admin.spec.ts)
+
+/** The name of `who`'s personal profile, as the start page and the dossiers show it. */
+export function personalProfile(who: Person): string {
+  return `${who.name} (particulier)`;
+}
+
+/** Like `startFor`, for the démarche at `/demarches/{slug}` whatever its slug (digits included):
+ * on « Commencer la démarche », picks `profile`, starts, returns the draft's id. */
+export async function startForSlug(page: Page, slug: string, profile: string, shot?: string): Promise<number> {
+  const escaped = slug.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await expect(page).toHaveURL(new RegExp(`/demarches/${escaped}/commencer$`));
+  const start = page.getByRole('button', { name: 'Commencer la démarche' });
+  await expect(start).toBeVisible();
+  await ready(page);
+  const choice = page.getByRole('group', { name: 'Pour qui déposez-vous cette demande ?' });
+  if ((await choice.count()) > 0) {
+    await choice.getByRole('radio', { name: profile, exact: true }).check();
+  } else {
+    await expect(page.getByText('Vous déposez cette demande en tant que :')).toContainText(profile);
+  }
+  if (shot) {
+    await checkA11y(page);
+    await screenshot(page, shot);
+  }
+  await start.click();
+  await expect(page).toHaveURL(/\/dossiers\/\d+\/etape\/1$/);
+  return Number(new URL(page.url()).pathname.split('/')[2]);
 }

@@ -692,7 +692,7 @@ pub async fn remove_instructor(id: i32, account: i32) -> Result<(), AppError> {
 // ---------------------------------------------------------------- users
 
 #[server]
-pub async fn admin_users(query: UserQuery) -> Result<UserPage, AppError> {
+pub async fn admin_users(#[server(default)] query: UserQuery) -> Result<UserPage, AppError> {
     respond(
         async move {
             admin().await?;
@@ -777,7 +777,7 @@ pub async fn reset_second_factor_of(id: i32) -> Result<(), AppError> {
 // ---------------------------------------------------------------- audit log
 
 #[server]
-pub async fn admin_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
+pub async fn admin_audit(#[server(default)] query: AuditQuery) -> Result<AuditPage, AppError> {
     respond(
         async move {
             admin().await?;

@@ -1117,6 +1117,67 @@ fn error(field: &str, message: impl Into<String>) -> FieldError {
     }
 }
 
+/// The settings posted by a field editor (`settings[label]`…) read from form pairs.
+pub fn settings_from_pairs(pairs: &[(String, String)]) -> FieldSettings {
+    let mut s = FieldSettings::default();
+    for (name, value) in pairs {
+        let Some(key) = name
+            .strip_prefix("settings[")
+            .and_then(|rest| rest.strip_suffix(']'))
+        else {
+            continue;
+        };
+        let value = value.clone();
+        match key {
+            "key" => s.key = value,
+            "label" => s.label = value,
+            "help" => s.help = value,
+            "required" => s.required = Some(value),
+            "condition_field" => s.condition_field = value,
+            "condition_equals" => s.condition_equals = value,
+            "max_length" => s.max_length = value,
+            "min" => s.min = value,
+            "max" => s.max = value,
+            "integer" => s.integer = Some(value),
+            "unit" => s.unit = value,
+            "past_only" => s.past_only = Some(value),
+            "options" => s.options = value,
+            "display" => s.display = value,
+            "max_files" => s.max_files = value,
+            "max_size_mb" => s.max_size_mb = value,
+            "add_label" => s.add_label = value,
+            "item_label" => s.item_label = value,
+            "min_items" => s.min_items = value,
+            "max_items" => s.max_items = value,
+            _ => {}
+        }
+    }
+    s
+}
+
+/// The field `base` with the settings being typed (form pairs), for the editor's live
+/// preview: alone in a form, without its condition and with its own key; `None` while
+/// a setting is invalid.
+pub fn preview_field(base: &Field, pairs: &[(String, String)]) -> Option<Field> {
+    let mut settings = settings_from_pairs(pairs);
+    settings.key = base.key.clone();
+    settings.condition_field = String::new();
+    settings.condition_equals = String::new();
+    let mut alone = base.clone();
+    alone.condition = None;
+    let mut def = FormDefinition {
+        pages: vec![FormPage {
+            key: "apercu".into(),
+            title: "Aperçu".into(),
+            intro: None,
+            condition: None,
+            fields: vec![alone],
+        }],
+    };
+    apply_settings(&mut def, &base.key, &settings, u64::from(u32::MAX)).ok()?;
+    def.pages.pop()?.fields.pop()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2039,5 +2100,46 @@ mod tests {
         );
         add_field(&mut def, "vide", None, "email", "Courriel").expect("email");
         assert_eq!(definition_problems(&def), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_live_preview_reads_the_settings_being_typed() {
+        let base = Field {
+            key: "nom".into(),
+            label: "Nom".into(),
+            help: None,
+            required: true,
+            condition: Some(Condition {
+                field: "autre".into(),
+                equals: "oui".into(),
+            }),
+            kind: FieldKind::ShortText { max_length: None },
+        };
+        let pairs = |label: &str| {
+            vec![
+                ("id".to_owned(), "3".to_owned()),
+                ("settings[label]".to_owned(), label.to_owned()),
+                ("settings[key]".to_owned(), "ignored".to_owned()),
+                ("settings[help]".to_owned(), "Aide".to_owned()),
+                ("settings[max_length]".to_owned(), "20".to_owned()),
+            ]
+        };
+        let field = preview_field(&base, &pairs("Nom de famille")).expect("valid settings");
+        assert_eq!(field.label, "Nom de famille");
+        assert_eq!(field.key, "nom");
+        assert_eq!(field.help.as_deref(), Some("Aide"));
+        assert!(!field.required, "the box is not ticked");
+        assert_eq!(field.condition, None);
+        assert_eq!(
+            field.kind,
+            FieldKind::ShortText {
+                max_length: Some(20)
+            }
+        );
+        assert_eq!(
+            preview_field(&base, &pairs("")),
+            None,
+            "a label is required"
+        );
     }
 }

@@ -875,6 +875,15 @@ async fn emails(state: &AppState, row: &demarche::Model) -> Result<Vec<EmailSett
             let (subject, body) = stored
                 .map(|e| (e.subject.clone(), e.body.clone()))
                 .unwrap_or_else(|| starting_text(kind));
+            // A receipt never carries a message of the instructors.
+            let vars = if kind == EmailKind::Depot {
+                EmailVars {
+                    message: String::new(),
+                    ..vars.clone()
+                }
+            } else {
+                vars.clone()
+            };
             let (preview_subject, preview_paragraphs) = preview(
                 state,
                 status,

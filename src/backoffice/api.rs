@@ -57,7 +57,10 @@ pub async fn instruction_home() -> Result<Vec<DemarcheCounts>, AppError> {
 
 /// A démarche's queue with the page's filters.
 #[server]
-pub async fn instruction_queue(id: i32, query: QueueQuery) -> Result<QueuePage, AppError> {
+pub async fn instruction_queue(
+    id: i32,
+    #[server(default)] query: QueueQuery,
+) -> Result<QueuePage, AppError> {
     respond(
         async move {
             let account = auth::require_instructor().await?;

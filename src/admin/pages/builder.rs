@@ -177,6 +177,29 @@ fn mark_drag(ev: &leptos::ev::DragEvent) {
 #[cfg(not(feature = "hydrate"))]
 fn mark_drag(_ev: &leptos::ev::DragEvent) {}
 
+/// The field as the settings form describes it right now (its condition left out:
+/// the preview shows one field alone); `None` while a setting is invalid.
+#[cfg(feature = "hydrate")]
+fn live_settings(settings_box: &NodeRef<leptos::html::Div>, base: &Field) -> Option<Field> {
+    use wasm_bindgen::JsCast;
+    let container: web_sys::HtmlDivElement = settings_box.get_untracked()?;
+    let form: web_sys::HtmlFormElement = container.query_selector("form").ok()??.dyn_into().ok()?;
+    let data = web_sys::FormData::new_with_form(&form).ok()?;
+    let mut pairs = Vec::new();
+    for entry in js_sys::try_iter(&data).ok()??.flatten() {
+        let entry: js_sys::Array = entry.unchecked_into();
+        if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
+            pairs.push((name, value));
+        }
+    }
+    crate::admin::builder::preview_field(base, &pairs)
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn live_settings(_settings_box: &NodeRef<leptos::html::Div>, _base: &Field) -> Option<Field> {
+    None
+}
+
 /// The answers typed in the preview form, over `base`.
 #[cfg(feature = "hydrate")]
 fn read_answers(
@@ -1390,12 +1413,19 @@ fn FieldEditorView(editor: FieldEditor, save: ServerAction<SaveField>) -> impl I
         .into_any(),
     };
     let specific = kind_settings(&kind, &s, error, editor.max_file_mb, id, &key);
-    let preview_page = FormPage {
-        key: "apercu".into(),
-        title: String::new(),
-        intro: None,
-        condition: None,
-        fields: vec![editor.field.clone()],
+    // The preview follows the settings as they are typed (with JavaScript); without
+    // it, it shows the saved field.
+    let live_field = RwSignal::new(editor.field.clone());
+    let scripted = RwSignal::new(false);
+    Effect::new(move |_| scripted.set(true));
+    let settings_box = NodeRef::<leptos::html::Div>::new();
+    let on_settings_input = {
+        let base = editor.field.clone();
+        move |_: leptos::ev::Event| {
+            if let Some(field) = live_settings(&settings_box, &base) {
+                live_field.set(field);
+            }
+        }
     };
     let ctx = preview_context(
         Answers::default(),
@@ -1438,6 +1468,7 @@ fn FieldEditorView(editor: FieldEditor, save: ServerAction<SaveField>) -> impl I
                     }
                 })}
         </dl>
+        <div node_ref=settings_box on:input=on_settings_input.clone() on:change=on_settings_input>
         <ActionForm action=save attr:class="form" attr:novalidate=true>
             <ErrorSummary error />
             <input type="hidden" name="id" value=id.to_string() />
@@ -1490,12 +1521,30 @@ fn FieldEditorView(editor: FieldEditor, save: ServerAction<SaveField>) -> impl I
                 </a>
             </div>
         </ActionForm>
+        </div>
         <section class="adm-field-preview" aria-labelledby="titre-apercu-champ">
             <h2 id="titre-apercu-champ">"Aperçu du champ"</h2>
-            <p class="hint">"Le champ tel que les usagers le voient, avec les derniers réglages enregistrés."</p>
+            <p class="hint">
+                {move || {
+                    if scripted.get() {
+                        "Le champ tel que les usagers le verront, avec les réglages en cours de saisie (enregistrez-les pour les garder)."
+                    } else {
+                        "Le champ tel que les usagers le voient, avec les derniers réglages enregistrés."
+                    }
+                }}
+            </p>
             <fieldset class="adm-preview" disabled=true>
                 <legend class="visually-hidden">"Aperçu du champ"</legend>
-                <PageFields page=preview_page ctx />
+                {move || {
+                    let page = FormPage {
+                        key: "apercu".into(),
+                        title: String::new(),
+                        intro: None,
+                        condition: None,
+                        fields: vec![live_field.get()],
+                    };
+                    view! { <PageFields page ctx=ctx.clone() /> }
+                }}
             </fieldset>
         </section>
     }

@@ -3,23 +3,7 @@
 
 mod builder;
 mod demarches;
-mod people {
-    use leptos::prelude::*;
-    #[component]
-    pub fn AdminHomePage() -> impl IntoView {}
-    #[component]
-    pub fn FeaturedPage() -> impl IntoView {}
-    #[component]
-    pub fn ServicesPage() -> impl IntoView {}
-    #[component]
-    pub fn ServicePage() -> impl IntoView {}
-    #[component]
-    pub fn UsersPage() -> impl IntoView {}
-    #[component]
-    pub fn UserPage() -> impl IntoView {}
-    #[component]
-    pub fn AuditPage() -> impl IntoView {}
-}
+mod people;
 
 pub use builder::*;
 pub use demarches::*;
