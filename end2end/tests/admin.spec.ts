@@ -267,6 +267,15 @@ test.describe('administration', () => {
       // The first field cannot go up, the last one cannot go down.
       await expect(fieldItem(page, boursier).getByRole('button', { name: /^Monter/ })).toHaveCount(0);
       await expect(fieldItem(page, etablissement).getByRole('button', { name: /^Descendre/ })).toHaveCount(0);
+      if (js) {
+        // With JavaScript the same move by drag and drop: the school's name dragged onto
+        // the number's place, then back.
+        await expect(fieldItem(page, etablissement)).toHaveAttribute('draggable', 'true');
+        await fieldItem(page, etablissement).dragTo(fieldItem(page, numero));
+        await expect(labelsIn(firstFields)).toHaveText([BOURSIER, ETABLISSEMENT, NUMERO]);
+        await fieldItem(page, numero).dragTo(fieldItem(page, etablissement));
+        await expect(labelsIn(firstFields)).toHaveText([BOURSIER, NUMERO, ETABLISSEMENT]);
+      }
 
       // Page 2 « Vos enfants »: a repeated group « Enfants ».
       const addPage = page.getByRole('region', { name: 'Ajouter une page' });

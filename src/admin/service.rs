@@ -13,9 +13,9 @@ use sea_orm::{
 use super::builder;
 use super::model::{
     AdminDemarcheRow, AuditAction, AuditPage, AuditQuery, AuditRow, ConditionChoice,
-    DemarcheEditor, DemarcheSettings, EMAIL_VARIABLES, EmailKind, EmailSetting, EmailVars,
-    FeaturedRow, FieldEditor, MemberRow, PageEditor, ServiceChoice, ServiceDetail, ServiceRow,
-    UserDetail, UserPage, UserProfile, UserQuery, UserRow, email_problems, render_custom,
+    DemarcheEditor, DemarcheSettings, EmailKind, EmailSetting, EmailVars, FeaturedRow, FieldEditor,
+    MemberRow, PageEditor, ServiceChoice, ServiceDetail, ServiceRow, UserDetail, UserPage,
+    UserProfile, UserQuery, UserRow, email_problems,
 };
 use crate::account::model::{Role, check_email, format_date_fr};
 use crate::demarches::model::{Audience, DemarcheState};
@@ -990,19 +990,6 @@ pub async fn reset_email(
     }
     txn.commit().await?;
     Ok(())
-}
-
-/// The variables list, for the editor's help.
-pub fn variables() -> Vec<(String, String)> {
-    EMAIL_VARIABLES
-        .iter()
-        .map(|(k, v)| (format!("{{{k}}}"), (*v).to_owned()))
-        .collect()
-}
-
-/// A custom email rendered for a real dossier.
-pub fn render_for(subject: &str, body: &str, vars: &EmailVars) -> (String, Vec<String>) {
-    render_custom(subject, body, vars)
 }
 
 // ---------------------------------------------------------------- à la Une
