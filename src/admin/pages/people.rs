@@ -84,14 +84,43 @@ const SECTIONS: [(&str, &str, &str); 5] = [
 /// « Administration »: a card for each section.
 #[component]
 pub fn AdminHomePage() -> impl IntoView {
+    // Also the page's guard: a visitor who is not an administrator reads why, not a menu.
+    let demarches = Resource::new(|| (), |_| crate::admin::api::admin_demarches());
     view! {
         <Title text="Administration" />
         <div class="container page">
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match demarches.await {
+                        Err(e) => error_view(e),
+                        Ok(list) => {
+                            let published = list
+                                .iter()
+                                .filter(|d| d.state == crate::demarches::model::DemarcheState::Publiee)
+                                .count();
+                            let changes = list.iter().filter(|d| d.unpublished_changes).count();
+                            view! { <AdminHome total=list.len() published changes /> }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn AdminHome(total: usize, published: usize, changes: usize) -> impl IntoView {
+    view! {
             <Breadcrumb trail=vec![] current="Administration" />
             <AdminNav current="Accueil" />
             <h1>"Administration"</h1>
             <p class="lead">
                 "Les démarches du portail, leurs services instructeurs et les comptes ; le journal garde la trace de chaque action."
+            </p>
+            <p>
+                {format!("{total} démarche(s), dont {published} publiée(s)")}
+                {(changes > 0).then(|| format!(" ; {changes} avec des modifications non publiées"))}
+                "."
             </p>
             <ul class="tile-grid adm-home" role="list">
                 {SECTIONS
@@ -110,7 +139,6 @@ pub fn AdminHomePage() -> impl IntoView {
                     })
                     .collect_view()}
             </ul>
-        </div>
     }
 }
 
