@@ -149,3 +149,32 @@ pub async fn remember_ip(
     let ip = ip_of(trust_proxy, request.headers(), peer);
     REQUEST_IP.scope(ip, next.run(request)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_callers_address_is_the_peer_unless_our_proxy_says_otherwise() {
+        let peer = Some(IpAddr::from([192, 0, 2, 7]));
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            http::HeaderValue::from_static("203.0.113.9, 198.51.100.4"),
+        );
+        // Without a trusted proxy the header is the client's word: ignored.
+        assert_eq!(ip_of(false, &headers, peer), IpAddr::from([192, 0, 2, 7]));
+        // Our proxy appends the address it saw: the last one.
+        assert_eq!(ip_of(true, &headers, peer), IpAddr::from([198, 51, 100, 4]));
+        headers.insert(
+            "x-forwarded-for",
+            http::HeaderValue::from_static("nonsense"),
+        );
+        assert_eq!(ip_of(true, &headers, peer), IpAddr::from([192, 0, 2, 7]));
+        assert_eq!(
+            ip_of(false, &http::HeaderMap::new(), None),
+            IpAddr::from([0, 0, 0, 0])
+        );
+        assert_eq!(request_ip(), None, "outside a request");
+    }
+}
