@@ -231,6 +231,33 @@ fn read_answers(
     None
 }
 
+/// « Monter » / « Descendre » of the item at `index` among `count` (each absent at its
+/// edge), inside the item's move form; `context` names the item for screen readers.
+#[component]
+fn MoveButtons(index: usize, count: usize, context: String) -> impl IntoView {
+    let down = context.clone();
+    view! {
+        {(index > 0)
+            .then(|| {
+                view! {
+                    <button type="submit" name="sens" value="haut" class="button button-secondary button-small">
+                        "Monter"
+                        <span class="visually-hidden">{context}</span>
+                    </button>
+                }
+            })}
+        {(index + 1 < count)
+            .then(|| {
+                view! {
+                    <button type="submit" name="sens" value="bas" class="button button-secondary button-small">
+                        "Descendre"
+                        <span class="visually-hidden">{down}</span>
+                    </button>
+                }
+            })}
+    }
+}
+
 // ---------------------------------------------------------------- the builder
 
 /// The builder's small forms.
@@ -610,29 +637,11 @@ fn PageItem(page: FormPage, index: usize, count: usize, b: Builder) -> impl Into
     let move_form = (count > 1).then(|| {
         let page_key = key.clone();
         let up = format!(" la page « {title} »");
-        let down = up.clone();
         view! {
             <ActionForm action=a.move_page attr:class="inline-form">
                 <input type="hidden" name="id" value=id.to_string() />
                 <input type="hidden" name="page" value=page_key />
-                {(index > 0)
-                    .then(|| {
-                        view! {
-                            <button type="submit" name="sens" value="haut" class="button button-secondary button-small">
-                                "Monter"
-                                <span class="visually-hidden">{up}</span>
-                            </button>
-                        }
-                    })}
-                {(index + 1 < count)
-                    .then(|| {
-                        view! {
-                            <button type="submit" name="sens" value="bas" class="button button-secondary button-small">
-                                "Descendre"
-                                <span class="visually-hidden">{down}</span>
-                            </button>
-                        }
-                    })}
+                <MoveButtons index count context=up />
             </ActionForm>
         }
     });
@@ -757,29 +766,11 @@ fn FieldItem(
     let move_form = (count > 1).then(|| {
         let field_key = key.clone();
         let up = what.clone();
-        let down = what.clone();
         view! {
             <ActionForm action=a.move_field attr:class="inline-form">
                 <input type="hidden" name="id" value=id.to_string() />
                 <input type="hidden" name="key" value=field_key />
-                {(index > 0)
-                    .then(|| {
-                        view! {
-                            <button type="submit" name="sens" value="haut" class="button button-secondary button-small">
-                                "Monter"
-                                <span class="visually-hidden">{up}</span>
-                            </button>
-                        }
-                    })}
-                {(index + 1 < count)
-                    .then(|| {
-                        view! {
-                            <button type="submit" name="sens" value="bas" class="button button-secondary button-small">
-                                "Descendre"
-                                <span class="visually-hidden">{down}</span>
-                            </button>
-                        }
-                    })}
+                <MoveButtons index count context=up />
             </ActionForm>
         }
     });
