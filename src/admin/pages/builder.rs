@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::AdminNav;
+use super::{AdminNav, TextAreaField};
 use crate::account::pages::error_view;
 use crate::admin::api::{
     AddField, AddPage, MoveField, MovePage, RemoveField, RemovePage, SaveField, SavePage,
@@ -1045,51 +1045,6 @@ fn SettingInput(
     }
 }
 
-/// A labelled textarea with its hint and error, like `TextField`.
-#[component]
-fn SettingTextArea(
-    #[prop(into)] label: String,
-    name: &'static str,
-    error: Signal<Option<AppError>>,
-    #[prop(optional, into)] hint: Option<String>,
-    #[prop(optional, into)] value: Option<String>,
-    #[prop(default = 4)] rows: u32,
-) -> impl IntoView {
-    let id = field_id(name);
-    let message = Signal::derive(move || error.get().and_then(|e| e.field_message(name)));
-    let initial = value.unwrap_or_default();
-    let value = move || {
-        error
-            .get()
-            .and_then(|e| e.kept_value(name))
-            .unwrap_or_else(|| initial.clone())
-    };
-    let has_hint = hint.is_some();
-    let hint_id = format!("{id}-aide");
-    let error_id = format!("{id}-erreur");
-    let describe = {
-        let id = id.clone();
-        move || described_by(has_hint, &id, message.get().is_some())
-    };
-    view! {
-        <div class="field" class:field-error=move || message.get().is_some()>
-            <label for=id.clone()>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
-            <FieldMessage id=error_id message />
-            <textarea
-                id=id.clone()
-                name=name
-                rows=rows
-                aria-describedby=describe
-                aria-invalid=move || message.get().is_some().then_some("true")
-                prop:value=value.clone()
-            >
-                {value.clone()}
-            </textarea>
-        </div>
-    }
-}
-
 /// A single checkbox posting `on`, with its error.
 #[component]
 fn SettingCheckbox(
@@ -1325,7 +1280,7 @@ fn PageEditorView(editor: PageEditor, save: ServerAction<SavePage>) -> impl Into
             <input type="hidden" name="id" value=id.to_string() />
             <input type="hidden" name="page" value=key.clone() />
             <TextField label="Titre de la page" name="title" value=editor.title.clone() required=true error />
-            <SettingTextArea
+            <TextAreaField
                 label="Texte d’introduction (facultatif)"
                 name="intro"
                 hint="Une ou deux phrases affichées sous le titre de la page."
@@ -1391,7 +1346,7 @@ fn FieldEditorView(editor: FieldEditor, save: ServerAction<SaveField>) -> impl I
     let asks = kind.asks();
     let label_input = match kind {
         FieldKind::Explanation => view! {
-            <SettingTextArea label="Texte d’explication" name="settings[label]" value=s.label.clone() rows=5 error />
+            <TextAreaField label="Texte d’explication" name="settings[label]" value=s.label.clone() rows=5 error />
         }
         .into_any(),
         FieldKind::Section => view! {
@@ -1473,7 +1428,7 @@ fn FieldEditorView(editor: FieldEditor, save: ServerAction<SaveField>) -> impl I
                 width="input-medium"
                 error
             />
-            <SettingTextArea
+            <TextAreaField
                 label="Aide (facultatif)"
                 name="settings[help]"
                 hint="Une précision affichée sous le libellé."
@@ -1607,7 +1562,7 @@ fn kind_settings(
         }
         .into_any(),
         FieldKind::SingleChoice { .. } => view! {
-            <SettingTextArea
+            <TextAreaField
                 label="Réponses possibles"
                 name="settings[options]"
                 hint="Une réponse par ligne."
@@ -1625,7 +1580,7 @@ fn kind_settings(
         }
         .into_any(),
         FieldKind::MultipleChoice { .. } => view! {
-            <SettingTextArea
+            <TextAreaField
                 label="Réponses possibles"
                 name="settings[options]"
                 hint="Une réponse par ligne."

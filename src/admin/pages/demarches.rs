@@ -61,10 +61,10 @@ pub fn AdminNotice(notice: Option<String>) -> impl IntoView {
 /// A labelled textarea with its hint and error, like `TextField`.
 #[component]
 pub fn TextAreaField(
-    label: &'static str,
+    #[prop(into)] label: String,
     name: &'static str,
     error: Signal<Option<AppError>>,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
     #[prop(optional, into)] value: Option<String>,
     #[prop(default = 5)] rows: u32,
 ) -> impl IntoView {
@@ -77,11 +77,12 @@ pub fn TextAreaField(
             .and_then(|e| e.kept_value(name))
             .unwrap_or_else(|| initial.clone())
     };
+    let has_hint = hint.is_some();
     let hint_id = format!("{id}-aide");
     let error_id = format!("{id}-erreur");
     let describe = {
         let id = id.clone();
-        move || crate::ui::form::described_by(hint.is_some(), &id, message.get().is_some())
+        move || crate::ui::form::described_by(has_hint, &id, message.get().is_some())
     };
     view! {
         <div class="field" class:field-error=move || message.get().is_some()>
