@@ -117,9 +117,23 @@ step_poppler() {
   fi
 }
 
+# moto's S3-compatible server (PyPI), in a virtual environment of its own: the object
+# storage tests start it on a free port.
+MOTO_VERSION="5.2.1"
+step_moto() {
+  local venv="$TOOLS_DIR/moto"
+  if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+    say "moto $MOTO_VERSION (S3-compatible server for the tests): already installed"
+    return
+  fi
+  say "moto $MOTO_VERSION (S3-compatible server for the tests): installing from PyPI into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+}
+
 what="${1:-all}"
 case "$what" in
   build) step_wasm_target; step_cargo_leptos; step_wasm_bindgen; step_npm ;;
-  all) step_wasm_target; step_cargo_leptos; step_wasm_bindgen; step_npm; step_chromium; step_poppler ;;
+  all) step_wasm_target; step_cargo_leptos; step_wasm_bindgen; step_npm; step_chromium; step_poppler; step_moto ;;
   *) echo "usage: install-tools.sh [build|all]" >&2; exit 2 ;;
 esac

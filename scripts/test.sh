@@ -6,7 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/install-tools.sh all
-export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:${GUICHET_TOOLS_DIR:-$HOME/.cache/guichet-tools}/moto/bin:$PATH"
 # cargo-leptos sets this for its builds; leptos reads it at compile time, so the same
 # value here lets `cargo test` and `cargo leptos build` share their artifacts.
 export LEPTOS_OUTPUT_NAME=guichet

@@ -57,6 +57,10 @@ pub enum AppError {
          si le problème persiste, contactez le Département."
     )]
     Internal,
+    /// The database cannot be reached for now (stopped, restarting, network cut): a
+    /// 503 page in French; the portal recovers by itself when it is back.
+    #[error("Le service est momentanément indisponible. Réessayez dans quelques instants.")]
+    Unavailable,
     /// The request could not reach the server, or its answer could not be read.
     #[error("Le portail ne répond pas. Vérifiez votre connexion et réessayez.")]
     Transport(String),
@@ -123,6 +127,7 @@ impl AppError {
             AppError::InvalidLink => 410,
             AppError::RateLimited { .. } => 429,
             AppError::Internal => 500,
+            AppError::Unavailable => 503,
             AppError::Transport(_) => 502,
         }
     }
@@ -169,10 +174,57 @@ mod ssr {
             tracing::error!("{context}");
             AppError::Internal
         }
+
+        /// A failure of the session store. Sessions live in the database: when it
+        /// cannot be reached this is `Unavailable` (503), otherwise `Internal`.
+        pub fn session(context: &str, error: &tower_sessions::session::Error) -> Self {
+            use tower_sessions::session::Error as SessionError;
+            use tower_sessions::session_store::Error as StoreError;
+            match error {
+                SessionError::Store(StoreError::Backend(message))
+                    if message.starts_with(crate::server::session::UNREACHABLE) =>
+                {
+                    tracing::error!(error.chain = %cause_chain(error), "{context}: database unreachable");
+                    AppError::Unavailable
+                }
+                _ => AppError::internal(context, error),
+            }
+        }
+    }
+
+    /// Whether a database error says that the database cannot be reached (connection
+    /// refused or dropped, no connection within the pool's timeout, server shutting
+    /// down or starting up) rather than that a query went wrong.
+    pub fn is_unreachable(error: &sea_orm::DbErr) -> bool {
+        use sea_orm::sqlx::Error as Sqlx;
+        use sea_orm::{DbErr, RuntimeErr};
+        match error {
+            DbErr::ConnectionAcquire(_) => true,
+            DbErr::Conn(RuntimeErr::SqlxError(e))
+            | DbErr::Exec(RuntimeErr::SqlxError(e))
+            | DbErr::Query(RuntimeErr::SqlxError(e)) => match &**e {
+                Sqlx::Io(_)
+                | Sqlx::Tls(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed => true,
+                // SQLSTATE class 08 (connection exception), 57P (operator intervention:
+                // shutdown, crash, cannot connect now).
+                Sqlx::Database(db) => db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     impl From<sea_orm::DbErr> for AppError {
         fn from(error: sea_orm::DbErr) -> Self {
+            if is_unreachable(&error) {
+                tracing::error!(error.chain = %cause_chain(&error), "database unreachable");
+                return AppError::Unavailable;
+            }
             AppError::internal("database error", &error)
         }
     }
@@ -188,7 +240,7 @@ mod ssr {
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::cause_chain;
+pub use ssr::{cause_chain, is_unreachable};
 
 #[cfg(test)]
 mod tests {
@@ -220,5 +272,36 @@ mod tests {
             Some("Saisissez votre adresse électronique.")
         );
         assert_eq!(e.field_message("password"), None);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_unreachable_database_is_a_503_not_a_500() {
+        use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+        use std::sync::Arc;
+        let refused = || {
+            sea_orm::sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
+        };
+        for unreachable in [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::Conn(RuntimeErr::SqlxError(Arc::new(refused()))),
+            DbErr::Query(RuntimeErr::SqlxError(Arc::new(refused()))),
+        ] {
+            let e = AppError::from(unreachable);
+            assert_eq!(e, AppError::Unavailable);
+            assert_eq!(e.status_code(), 503);
+            assert_eq!(
+                e.to_string(),
+                "Le service est momentanément indisponible. Réessayez dans quelques instants."
+            );
+        }
+        for broken in [
+            DbErr::Custom("bad query".into()),
+            DbErr::Query(RuntimeErr::SqlxError(Arc::new(
+                sea_orm::sqlx::Error::RowNotFound,
+            ))),
+        ] {
+            assert_eq!(AppError::from(broken), AppError::Internal);
+        }
     }
 }

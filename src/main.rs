@@ -1,7 +1,7 @@
 //! The Guichet server: reads its settings, applies migrations, serves until stopped.
 
 use clap::Parser;
-use guichet::server::cli::{Cli, Command, UserCommand, UserOutcome, user_create};
+use guichet::server::cli::{Cli, Command, UserCommand, UserOutcome, generate, user_create};
 use guichet::server::settings::Settings;
 use guichet::server::startup::{Application, BoxError, leptos_options};
 use guichet::server::telemetry;
@@ -28,6 +28,18 @@ async fn main() -> Result<(), BoxError> {
                 eprintln!("guichet: {}", guichet::error::cause_chain(&e));
                 std::process::exit(2);
             }
+        }
+        return Ok(());
+    }
+    if let Some(Command::Generate {
+        accounts,
+        dossiers,
+        demarches,
+    }) = cli.command
+    {
+        if let Err(e) = generate(&settings, accounts, dossiers, demarches).await {
+            eprintln!("guichet: {}", guichet::error::cause_chain(&e));
+            std::process::exit(2);
         }
         return Ok(());
     }

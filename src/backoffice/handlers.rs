@@ -155,6 +155,16 @@ async fn read_form(
     Ok(posted)
 }
 
+/// After a service call that failed: its files go, unless the failure may have come
+/// after their rows were written (a database or server error, such as a connection
+/// lost during the commit). Those stay; the upload cleaner removes them later if no
+/// row records them, so a row never loses its file.
+async fn forget_unless_unsure(state: &AppState, files: &[Kept], error: &AppError) {
+    if !matches!(error, AppError::Internal | AppError::Unavailable) {
+        forget(state, files).await;
+    }
+}
+
 async fn forget(state: &AppState, files: &[Kept]) {
     for f in files {
         if let Err(e) = state.storage.delete(&f.key).await {
@@ -168,6 +178,7 @@ pub fn error_response(error: AppError) -> Response {
     let title = match error {
         AppError::NotFound(_) => "Page introuvable",
         AppError::Internal => "Erreur technique",
+        AppError::Unavailable => "Service momentanément indisponible",
         AppError::Transport(_) => "Envoi interrompu",
         _ => "Accès refusé",
     };
@@ -354,7 +365,7 @@ pub async fn action_post(
             back_with(&session, id, flash, form, files, &anchor).await
         }
         Err(e) => {
-            forget(&state, &files).await;
+            forget_unless_unsure(&state, &files, &e).await;
             error_response(e)
         }
     }
@@ -477,7 +488,7 @@ async fn message_post(
             Redirect::to(&anchor).into_response()
         }
         Err(e) => {
-            forget(state, &files).await;
+            forget_unless_unsure(state, &files, &e).await;
             error_response(e)
         }
     }
@@ -564,7 +575,7 @@ pub async fn document_post(
             Redirect::to(&anchor).into_response()
         }
         Err(e) => {
-            forget(&state, &files).await;
+            forget_unless_unsure(&state, &files, &e).await;
             error_response(e)
         }
     }

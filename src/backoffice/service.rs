@@ -296,35 +296,47 @@ pub async fn count_change<C: ConnectionTrait>(
     from: DossierStatus,
     to: DossierStatus,
 ) -> Result<(), AppError> {
+    // The two counters are locked in the order of their status names, whatever the
+    // direction of the transition: two instructors moving dossiers in opposite
+    // directions at the same moment then wait for each other instead of deadlocking
+    // (PostgreSQL would abort one of them).
+    let mut steps = vec![(to, true)];
     if from != DossierStatus::Brouillon {
-        dossier_count::Entity::update_many()
-            .col_expr(
-                dossier_count::Column::N,
-                Expr::col(dossier_count::Column::N).sub(1),
-            )
-            .filter(dossier_count::Column::DemarcheId.eq(demarche_id))
-            .filter(dossier_count::Column::Status.eq(from.as_str()))
-            .exec(db)
-            .await?;
+        steps.push((from, false));
     }
-    dossier_count::Entity::insert(dossier_count::ActiveModel {
-        demarche_id: Set(demarche_id),
-        status: Set(to.as_str().to_owned()),
-        n: Set(1),
-    })
-    .on_conflict(
-        sea_orm::sea_query::OnConflict::columns([
-            dossier_count::Column::DemarcheId,
-            dossier_count::Column::Status,
-        ])
-        .value(
-            dossier_count::Column::N,
-            Expr::col((dossier_count::Entity, dossier_count::Column::N)).add(1),
-        )
-        .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
+    steps.sort_by_key(|(status, _)| status.as_str());
+    for (status, up) in steps {
+        if up {
+            dossier_count::Entity::insert(dossier_count::ActiveModel {
+                demarche_id: Set(demarche_id),
+                status: Set(status.as_str().to_owned()),
+                n: Set(1),
+            })
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([
+                    dossier_count::Column::DemarcheId,
+                    dossier_count::Column::Status,
+                ])
+                .value(
+                    dossier_count::Column::N,
+                    Expr::col((dossier_count::Entity, dossier_count::Column::N)).add(1),
+                )
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        } else {
+            dossier_count::Entity::update_many()
+                .col_expr(
+                    dossier_count::Column::N,
+                    Expr::col(dossier_count::Column::N).sub(1),
+                )
+                .filter(dossier_count::Column::DemarcheId.eq(demarche_id))
+                .filter(dossier_count::Column::Status.eq(status.as_str()))
+                .exec(db)
+                .await?;
+        }
+    }
     Ok(())
 }
 

@@ -149,14 +149,11 @@ async fn store_file(
         uploaded_by: Set(Some(account.id)),
         created_at: Set(now()),
     };
-    match dossier_file::Entity::insert(row).exec(&state.db).await {
-        Ok(inserted) => Ok(Ok(inserted.last_insert_id)),
-        Err(e) => {
-            // No record: no file either.
-            state.storage.delete(&stored.key).await?;
-            Err(e.into())
-        }
-    }
+    // On an error the row may still have been written (a connection lost after the
+    // commit): the file stays, and the upload cleaner removes it later if no row
+    // records it. Deleting it here could leave a row without its file.
+    let inserted = dossier_file::Entity::insert(row).exec(&state.db).await?;
+    Ok(Ok(inserted.last_insert_id))
 }
 
 /// `POST /dossiers/{id}/etape/{page}`: saves the page's answers, stores the files
@@ -270,12 +267,18 @@ async fn handle_page_post(
                 continue;
             }
             let max_bytes = max_mb.map(|mb| u64::from(mb) * 1_000_000);
-            match store_file(state, id, &account, path, &file_name, max_bytes, &mut part).await? {
-                Ok(file_id) => {
+            match store_file(state, id, &account, path, &file_name, max_bytes, &mut part).await {
+                Ok(Ok(file_id)) => {
                     stored.push(file_id);
                     *existing.entry(path.to_owned()).or_default() += 1;
                 }
-                Err(notice) => notices.push(notice),
+                Ok(Err(notice)) => notices.push(notice),
+                // The storage is out of reach: the page's answers are still saved, and
+                // the person is told to send this file again in a moment.
+                Err(AppError::Unavailable) => notices.push(format!(
+                    "Le fichier « {file_name} » n’a pas pu être enregistré : le service est momentanément indisponible. Vos réponses sont enregistrées ; joignez ce fichier de nouveau dans quelques instants."
+                )),
+                Err(e) => return Err(e),
             }
             continue;
         }
@@ -379,15 +382,21 @@ async fn handle_page_post(
     })
 }
 
-/// Removes the files stored by a post that did not go through.
+/// Removes the files stored by a post that did not go through: each row first, then
+/// its file, only once the row is surely gone (otherwise the file stays, and the
+/// upload cleaner removes it later if no row records it).
 async fn remove_stored(state: &AppState, ids: &[i32]) {
     for id in ids {
         let Ok(Some(file)) = dossier_file::Entity::find_by_id(*id).one(&state.db).await else {
             continue;
         };
-        let _ = dossier_file::Entity::delete_by_id(file.id)
+        if dossier_file::Entity::delete_by_id(file.id)
             .exec(&state.db)
-            .await;
+            .await
+            .is_err()
+        {
+            continue;
+        }
         if let Err(e) = state.storage.delete(&file.storage_key).await {
             tracing::warn!(key = %file.storage_key, error = %e, "file not removed");
         }
@@ -424,6 +433,7 @@ fn error_response(error: AppError) -> Response {
     let title = match error {
         AppError::NotFound(_) => "Fichier introuvable",
         AppError::Internal => "Erreur technique",
+        AppError::Unavailable => "Service momentanément indisponible",
         _ => "Accès refusé",
     };
     simple_page(status, title, &error.to_string())

@@ -779,7 +779,11 @@ pub async fn submit(
     txn.commit().await?;
     state.mailer.wake();
     for key in dropped {
-        state.storage.delete(&key).await?;
+        // The dossier is filed: a file that cannot be removed now is left to the
+        // upload cleaner (its row is gone) rather than reported as a failed submission.
+        if let Err(e) = state.storage.delete(&key).await {
+            tracing::warn!(key = %key, error = %e, "file of a hidden question not removed");
+        }
     }
     Ok(Submitted { number })
 }
@@ -1166,7 +1170,9 @@ pub async fn duplicate(
     let mut result = Ok(());
     for f in &files {
         let key = format!("dossiers/{new_id}/{}", uuid::Uuid::new_v4());
-        if let Err(e) = state.storage.copy(&f.storage_key, &key).await {
+        // A new file dated now (a hard link would keep the original's date, and the
+        // upload cleaner could take the copy for an old file before this row commits).
+        if let Err(e) = state.storage.copy_new(&f.storage_key, &key).await {
             result = Err(e);
             break;
         }

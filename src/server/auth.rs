@@ -33,7 +33,7 @@ pub async fn current_account() -> Result<Option<account::Model>, AppError> {
     let id: Option<i32> = session
         .get(SESSION_ACCOUNT)
         .await
-        .map_err(|e| AppError::internal("session read failed", &e))?;
+        .map_err(|e| AppError::session("session read failed", &e))?;
     let Some(id) = id else {
         return Ok(None);
     };
@@ -83,7 +83,7 @@ async fn check_role(
     let second_factor: Option<bool> = session
         .get(SESSION_SECOND_FACTOR)
         .await
-        .map_err(|e| AppError::internal("session read failed", &e))?;
+        .map_err(|e| AppError::session("session read failed", &e))?;
     if second_factor == Some(true) {
         Ok(account)
     } else {
@@ -233,7 +233,7 @@ pub async fn session_account(
     let id: Option<i32> = session
         .get(SESSION_ACCOUNT)
         .await
-        .map_err(|e| AppError::internal("session read failed", &e))?;
+        .map_err(|e| AppError::session("session read failed", &e))?;
     let Some(id) = id else {
         return Ok(None);
     };

@@ -1,5 +1,6 @@
 //! Commands of the server binary besides serving:
-//! `guichet user create --email … --role admin`, password read from standard input.
+//! `guichet user create --email … --role admin`, password read from standard input;
+//! `guichet generate --accounts … --dossiers …`, benchmark volumes (see `server::volume`).
 
 use std::io::BufRead;
 
@@ -10,6 +11,7 @@ use super::db::{self, now};
 use super::entities::account;
 use super::password;
 use super::settings::Settings;
+use super::volume;
 use crate::account::model::{PASSWORD_MIN_CHARS, Role, normalize_email};
 
 #[derive(Parser, Debug)]
@@ -30,6 +32,20 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Fill an empty database (DATABASE_URL) with benchmark volumes: accounts sharing
+    /// one password, profiles, démarches, dossiers with their histories, attachments
+    /// metadata (no file is written) and search words. Refuses a database that holds data.
+    Generate {
+        /// Accounts in all (the bench instructor and citizen included).
+        #[arg(long, default_value_t = 200_000)]
+        accounts: usize,
+        /// Dossiers in all (about 5 % are drafts).
+        #[arg(long, default_value_t = 1_000_000)]
+        dossiers: usize,
+        /// Démarches: the demo ones, repeated with a number.
+        #[arg(long, default_value_t = 20)]
+        demarches: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -59,6 +75,8 @@ pub enum CliError {
     Stdin(#[from] std::io::Error),
     #[error("password hashing failed")]
     Hash,
+    #[error(transparent)]
+    Volume(#[from] volume::VolumeError),
 }
 
 /// What `user create` did.
@@ -133,4 +151,65 @@ pub async fn user_create(
             Ok(UserOutcome::Created)
         }
     }
+}
+
+/// `guichet generate`: migrates the database, fills it with benchmark volumes, then
+/// prints the rows of each table, the database's size, and what the benchmark script
+/// reads (`NAME=value` lines: the biggest démarche, the bench accounts).
+pub async fn generate(
+    settings: &Settings,
+    accounts: usize,
+    dossiers: usize,
+    demarches: usize,
+) -> Result<(), CliError> {
+    if accounts < 2 {
+        return Err(CliError::Usage(
+            "--accounts: at least 2 (the bench instructor and citizen)".into(),
+        ));
+    }
+    if demarches == 0 {
+        return Err(CliError::Usage("--demarches: at least 1".into()));
+    }
+    let db = db::connect(&settings.database_url).await?;
+    db::migrate(&db).await?;
+    volume::ensure_empty(&db).await?;
+    let mut options = volume::Options::new(accounts, dossiers);
+    options.demarches = demarches;
+    let summary = volume::generate(&db, &options).await?;
+
+    println!("Rows per table:");
+    for (table, rows) in volume::table_counts(&db).await? {
+        println!("  {table:<20} {rows:>12}");
+    }
+    let size = volume::database_size(&db).await?;
+    println!("Database size: {:.0} MB", size as f64 / 1e6);
+    println!(
+        "Biggest démarche: {} filed dossiers ({} à traiter, {} en cours, {} traités)",
+        summary.biggest.filed,
+        summary.biggest.stages[1],
+        summary.biggest.stages[2],
+        summary.biggest.stages[3]
+    );
+    println!(
+        "Attachments are metadata only: storage keys under `{}`, no file written.",
+        volume::STORAGE_PREFIX
+    );
+    println!("For scripts:");
+    println!("GUICHET_BENCH_DEMARCHE_ID={}", summary.biggest.id);
+    println!("GUICHET_BENCH_DEMARCHE_SLUG={}", summary.biggest.slug);
+    println!(
+        "GUICHET_BENCH_CITIZEN_EMAIL={}",
+        volume::BENCH_CITIZEN_EMAIL
+    );
+    println!(
+        "GUICHET_BENCH_INSTRUCTOR_EMAIL={}",
+        volume::BENCH_INSTRUCTOR_EMAIL
+    );
+    println!("GUICHET_BENCH_PASSWORD={}", volume::BENCH_PASSWORD);
+    println!(
+        "GUICHET_BENCH_TOTP_SECRET={}",
+        volume::BENCH_INSTRUCTOR_TOTP
+    );
+    db.close().await?;
+    Ok(())
 }

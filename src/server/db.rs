@@ -5,7 +5,14 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    TransactionTrait,
+};
+
+/// The key of the PostgreSQL advisory lock that instances starting together take in
+/// turn while they apply migrations.
+const MIGRATION_LOCK: i64 = 0x0067_7569_6368_6574; // "guichet"
 
 /// Connects to SQLite or PostgreSQL. SQLite runs in WAL mode with a busy timeout and
 /// foreign keys on; the parent folder of its file is created if needed.
@@ -36,14 +43,30 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
         });
     } else {
-        options.max_connections(16);
+        // When the database cannot be reached, a request waits at most this long for
+        // a connection, then answers 503 (« momentanément indisponible ») instead of
+        // hanging; the pool reconnects by itself once the database is back.
+        options
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(3));
     }
     Database::connect(options).await
 }
 
-/// Applies every pending migration.
+/// Applies pending migrations. On PostgreSQL several instances may start at once: each
+/// takes a transaction-scoped advisory lock first and applies the migrations inside that
+/// transaction, so the second one finds them applied instead of failing on a table
+/// that already exists.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() == DbBackend::Postgres {
+        let txn = db.begin().await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            .await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await
+    } else {
+        Migrator::up(db, None).await
+    }
 }
 
 /// The file path of a `sqlite://path?query` URL (none for in-memory databases).

@@ -21,6 +21,7 @@ pub mod telemetry;
 pub mod tokens;
 pub mod totp;
 pub mod uploads;
+pub mod volume;
 
 pub use state::AppState;
 

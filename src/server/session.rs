@@ -34,8 +34,16 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn backend(e: impl std::fmt::Display) -> session_store::Error {
-    session_store::Error::Backend(e.to_string())
+/// How a store error starts when the database cannot be reached (see
+/// `AppError::session`, which answers 503 for it).
+pub const UNREACHABLE: &str = "database unreachable: ";
+
+fn backend(e: sea_orm::DbErr) -> session_store::Error {
+    if crate::error::is_unreachable(&e) {
+        session_store::Error::Backend(format!("{UNREACHABLE}{e}"))
+    } else {
+        session_store::Error::Backend(e.to_string())
+    }
 }
 
 #[async_trait]

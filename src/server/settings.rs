@@ -43,6 +43,32 @@ pub struct MailSettings {
     pub lease: Duration,
 }
 
+/// The object storage client's `AWS_*` variables, as (lower-case key, value) pairs.
+/// Debug output never shows their values: they hold credentials.
+#[derive(Clone, Default)]
+pub struct StorageOptions(pub Vec<(String, String)>);
+
+impl std::fmt::Debug for StorageOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(key, _)| key))
+            .finish()
+    }
+}
+
+/// The `AWS_*` variables read for object storage (those of `object_store`'s S3 client).
+pub const STORAGE_VARIABLES: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_ENDPOINT",
+    "AWS_ENDPOINT_URL",
+    "AWS_ALLOW_HTTP",
+    "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
+];
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
@@ -51,6 +77,12 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Where attachments and documents live; defaults to `<data_dir>/files`.
     pub storage_path: PathBuf,
+    /// `s3://bucket/prefix`: attachments and documents on S3-compatible object storage
+    /// instead of `storage_path` (needed when several instances serve the portal).
+    pub storage_url: Option<String>,
+    /// The `AWS_*` variables that configure the object storage client (credentials,
+    /// region, endpoint of an S3-compatible server).
+    pub storage_options: StorageOptions,
     /// A lettre SMTP URL; when absent, emails are written to `<data_dir>/outbox/*.eml`.
     pub smtp_url: Option<String>,
     pub mail_from: String,
@@ -67,6 +99,9 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// The largest attachment accepted, in bytes (`GUICHET_MAX_FILE_MB`, default 20).
     pub max_file_bytes: u64,
+    /// A stored file that no row references is removed once it is this old
+    /// (`GUICHET_UPLOAD_GRACE_MINUTES`, default 1440: a day). See `uploads::cleaner`.
+    pub upload_grace: Duration,
 }
 
 /// The variables Guichet reads, in the order the README lists them.
@@ -75,6 +110,7 @@ pub const VARIABLES: &[&str] = &[
     "GUICHET_PUBLIC_URL",
     "GUICHET_DATA_DIR",
     "GUICHET_STORAGE_PATH",
+    "GUICHET_STORAGE_URL",
     "GUICHET_SMTP_URL",
     "GUICHET_MAIL_FROM",
     "GUICHET_DEMO_DATA",
@@ -83,6 +119,7 @@ pub const VARIABLES: &[&str] = &[
     "GUICHET_LOG_FORMAT",
     "GUICHET_TRUST_PROXY",
     "GUICHET_MAX_FILE_MB",
+    "GUICHET_UPLOAD_GRACE_MINUTES",
     "GUICHET_MAIL_POLL_MS",
     "GUICHET_MAIL_RETRY_BASE_MS",
     "GUICHET_MAIL_RETRY_MAX_MS",
@@ -174,6 +211,30 @@ impl Settings {
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("files"));
 
+        let storage_url = get("GUICHET_STORAGE_URL");
+        if let Some(url) = &storage_url {
+            let bucket = url
+                .strip_prefix("s3://")
+                .map(|rest| rest.split('/').next().unwrap_or_default());
+            if bucket.is_none_or(str::is_empty) {
+                return Err(invalid(
+                    "GUICHET_STORAGE_URL",
+                    url,
+                    "expected s3://bucket or s3://bucket/prefix",
+                ));
+            }
+        }
+        let storage_options = StorageOptions(
+            STORAGE_VARIABLES
+                .iter()
+                .filter_map(|name| {
+                    env(name)
+                        .filter(|v| !v.trim().is_empty())
+                        .map(|v| (name.to_ascii_lowercase(), v))
+                })
+                .collect(),
+        );
+
         let log_format = text("GUICHET_LOG_FORMAT", "pretty");
         if log_format != "pretty" && log_format != "json" {
             return Err(invalid(
@@ -187,6 +248,8 @@ impl Settings {
             database_url,
             public_url,
             storage_path,
+            storage_url,
+            storage_options,
             data_dir,
             smtp_url,
             mail_from,
@@ -203,6 +266,14 @@ impl Settings {
             trust_proxy: boolean(get("GUICHET_TRUST_PROXY"), "GUICHET_TRUST_PROXY", false)?,
             max_file_bytes: 1_000_000
                 * number(get("GUICHET_MAX_FILE_MB"), "GUICHET_MAX_FILE_MB", 20)?.max(1),
+            upload_grace: Duration::from_secs(
+                number(
+                    get("GUICHET_UPLOAD_GRACE_MINUTES"),
+                    "GUICHET_UPLOAD_GRACE_MINUTES",
+                    1440,
+                )?
+                .saturating_mul(60),
+            ),
             mail: MailSettings {
                 poll_interval: millis(get("GUICHET_MAIL_POLL_MS"), "GUICHET_MAIL_POLL_MS", 2_000)?,
                 retry_base: millis(
@@ -326,6 +397,7 @@ mod tests {
         assert!(s.smtp_url.is_none());
         assert!(!s.demo_data);
         assert!(!s.is_https());
+        assert_eq!(s.upload_grace, Duration::from_secs(24 * 3600));
     }
 
     #[test]
@@ -341,6 +413,14 @@ mod tests {
         assert_eq!(s.public_url, "https://demarches.example");
         assert!(s.demo_data);
         assert!(s.is_https());
+
+        let mut file = HashMap::new();
+        file.insert("upload_grace_minutes".to_string(), "90".to_string());
+        let s = Settings::from_sources(&file, env_of(&[])).expect("valid");
+        assert_eq!(s.upload_grace, Duration::from_secs(90 * 60));
+        let s = Settings::from_sources(&file, env_of(&[("GUICHET_UPLOAD_GRACE_MINUTES", "30")]))
+            .expect("valid");
+        assert_eq!(s.upload_grace, Duration::from_secs(30 * 60));
     }
 
     #[test]
@@ -362,5 +442,49 @@ mod tests {
         )
         .expect_err("invalid smtp url");
         assert!(err.to_string().starts_with("GUICHET_SMTP_URL:"), "{err}");
+        for bad in ["0", "-5", "un jour"] {
+            let err = Settings::from_sources(
+                &HashMap::new(),
+                env_of(&[("GUICHET_UPLOAD_GRACE_MINUTES", bad)]),
+            )
+            .expect_err("invalid grace");
+            assert!(
+                err.to_string().starts_with("GUICHET_UPLOAD_GRACE_MINUTES:"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn object_storage_takes_an_s3_url_and_keeps_credentials_out_of_debug_output() {
+        let s = Settings::from_sources(
+            &HashMap::new(),
+            env_of(&[
+                ("GUICHET_STORAGE_URL", "s3://guichet-pieces/production"),
+                ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+                ("AWS_SECRET_ACCESS_KEY", "tres-secret"),
+                ("AWS_ENDPOINT", "http://127.0.0.1:9000"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(
+            s.storage_url.as_deref(),
+            Some("s3://guichet-pieces/production")
+        );
+        assert_eq!(s.storage_options.0.len(), 3);
+        assert!(
+            s.storage_options
+                .0
+                .contains(&("aws_secret_access_key".into(), "tres-secret".into()))
+        );
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("tres-secret"), "{shown}");
+        assert!(!shown.contains("AKIDEXAMPLE"), "{shown}");
+        for bad in ["s3://", "/var/lib/guichet", "gs://bucket"] {
+            let err =
+                Settings::from_sources(&HashMap::new(), env_of(&[("GUICHET_STORAGE_URL", bad)]))
+                    .expect_err("invalid storage url");
+            assert!(err.to_string().starts_with("GUICHET_STORAGE_URL:"), "{err}");
+        }
     }
 }

@@ -66,7 +66,7 @@ impl Application {
         if settings.demo_data {
             seed::seed_demo(&db).await?;
         }
-        let storage = Storage::local(&settings.storage_path)?;
+        let storage = Storage::from_settings(&settings)?;
         let mailer = Mailer::new(&settings)?;
         let listener = TcpListener::bind(settings.site_addr).await?;
         let port = listener.local_addr()?.port();
@@ -127,6 +127,31 @@ impl Application {
                 }
             })
         };
+        // Files stored but never recorded (a crash between the upload and its row, a
+        // form abandoned): removed once older than the grace period, a minute after
+        // start, then every hour. Stopping interrupts a sweep safely.
+        let uploads = {
+            let state = self.state.clone();
+            let token = token.clone();
+            tokio::spawn(async move {
+                let mut hourly = tokio::time::interval_at(
+                    tokio::time::Instant::now() + Duration::from_secs(60),
+                    Duration::from_secs(3600),
+                );
+                hourly.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = token.cancelled() => break,
+                        _ = hourly.tick() => {
+                            tokio::select! {
+                                _ = token.cancelled() => break,
+                                _ = super::uploads::cleaner::run(&state) => {}
+                            }
+                        }
+                    }
+                }
+            })
+        };
         tracing::info!(
             "Guichet listens on http://{} (public URL {})",
             self.listener.local_addr()?,
@@ -142,6 +167,7 @@ impl Application {
         token.cancel();
         let _ = worker.await;
         let _ = cleanup.await;
+        let _ = uploads.await;
         tracing::info!("Guichet stopped");
         served.map_err(Into::into)
     }

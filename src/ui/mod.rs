@@ -49,6 +49,7 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
         ),
         AppError::Stale => ("Dossier modifié entre-temps", None),
         AppError::Transport(_) => ("Portail injoignable", None),
+        AppError::Unavailable => ("Service momentanément indisponible", None),
         AppError::RateLimited { .. } => ("Trop de tentatives", None),
         AppError::Validation(_) | AppError::Invalid { .. } | AppError::Internal => {
             ("Erreur technique", Some(("/", "Retour à l’accueil")))

@@ -124,7 +124,7 @@ pub(crate) async fn insert_account(
 
 /// A citizen written directly in the database, with the personal profile sign-up
 /// makes: the account and the profile's id.
-async fn citizen_account(
+pub(crate) async fn citizen_account(
     app: &TestApp,
     email: &str,
     name: (&str, &str),
@@ -173,7 +173,7 @@ pub(crate) async fn new_service(app: &TestApp, name: &str, demarches: &[i32]) ->
 /// then its current code, in a browser of its own. Each account signs in once: a code
 /// is accepted only once.
 pub(crate) async fn staff<'a>(
-    app: &'a Spawned,
+    app: &'a TestApp,
     email: &str,
     name: (&str, &str),
     role: Role,
@@ -533,21 +533,21 @@ async fn snapshot(app: &TestApp, id: i32) -> Snapshot {
 
 /// A dossier row written directly, with the queue columns that the submission sets
 /// (`queue_columns`, the function the submission calls).
-struct Filed<'a> {
-    demarche: &'a demarche::Model,
-    profile_id: i32,
-    filer: &'a account::Model,
-    status: DossierStatus,
+pub(crate) struct Filed<'a> {
+    pub(crate) demarche: &'a demarche::Model,
+    pub(crate) profile_id: i32,
+    pub(crate) filer: &'a account::Model,
+    pub(crate) status: DossierStatus,
     /// Ignored for a draft.
-    number: &'a str,
-    at: OffsetDateTime,
-    answers: &'a Answers,
+    pub(crate) number: &'a str,
+    pub(crate) at: OffsetDateTime,
+    pub(crate) answers: &'a Answers,
 }
 
 /// Queue filters as (name, value) pairs, and the dossiers they must list.
 type FilterCase<'a> = (&'a [(&'a str, &'a str)], Vec<i32>);
 
-async fn insert_dossier(app: &TestApp, f: Filed<'_>) -> i32 {
+pub(crate) async fn insert_dossier(app: &TestApp, f: Filed<'_>) -> i32 {
     let draft = f.status == DossierStatus::Brouillon;
     let (kind, commune, search) = if draft {
         (None, None, None)

@@ -280,7 +280,12 @@ pub(crate) fn see_other(response: &reqwest::Response) -> String {
     location(response)
 }
 
-async fn draft_page(browser: &Browser<'_>, id: i32, page: usize, check: bool) -> FillPage {
+pub(crate) async fn draft_page(
+    browser: &Browser<'_>,
+    id: i32,
+    page: usize,
+    check: bool,
+) -> FillPage {
     ok(draft_page_response(browser, id, page, check).await)
         .await
         .json()
@@ -432,13 +437,13 @@ async fn find_row(app: &TestApp, id: i32) -> Option<dossier::Model> {
         .expect("query")
 }
 
-async fn row(app: &TestApp, id: i32) -> dossier::Model {
+pub(crate) async fn row(app: &TestApp, id: i32) -> dossier::Model {
     find_row(app, id)
         .await
         .unwrap_or_else(|| panic!("dossier {id} exists"))
 }
 
-async fn file_rows(app: &TestApp, id: i32) -> Vec<dossier_file::Model> {
+pub(crate) async fn file_rows(app: &TestApp, id: i32) -> Vec<dossier_file::Model> {
     dossier_file::Entity::find()
         .filter(dossier_file::Column::DossierId.eq(id))
         .order_by_asc(dossier_file::Column::Id)

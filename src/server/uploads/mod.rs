@@ -2,8 +2,10 @@
 //!
 //! [`sniff`] decides, from the bytes alone and while the upload streams in, whether a
 //! file is one of the accepted kinds (PDF, JPEG, PNG, WebP) and explains any refusal in
-//! French. Storage and the HTTP handlers build on it.
+//! French. Storage and the HTTP handlers build on it. [`cleaner`] removes the files
+//! that were stored but never recorded (a crash between the two, a form abandoned).
 
+pub mod cleaner;
 pub mod sniff;
 
 use axum::extract::multipart::Field as Part;
@@ -14,7 +16,8 @@ use crate::error::AppError;
 use crate::server::state::AppState;
 
 /// A file streamed into the storage and accepted by the scanner. Nothing records it
-/// yet: the caller writes its row, or deletes it with `Storage::delete`.
+/// yet: the caller writes its row, or deletes it with `Storage::delete` when it is sure
+/// no row was written (otherwise [`cleaner`] removes it once it is old).
 #[derive(Debug, Clone)]
 pub struct Stored {
     pub key: String,

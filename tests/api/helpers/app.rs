@@ -78,6 +78,16 @@ pub struct TestApp {
 
 /// The settings of a test app: fast mail retries, files in the test's folder.
 pub fn test_settings(db: &TestDatabase, smtp_url: &str, demo: bool) -> Settings {
+    test_settings_with(db, smtp_url, demo, &[])
+}
+
+/// [`test_settings`] with more variables (or other values) on top.
+pub fn test_settings_with(
+    db: &TestDatabase,
+    smtp_url: &str,
+    demo: bool,
+    extra: &[(&'static str, String)],
+) -> Settings {
     let mut env = HashMap::new();
     env.insert("DATABASE_URL", db.url.clone());
     env.insert("GUICHET_DATA_DIR", db.dir.path().display().to_string());
@@ -88,6 +98,9 @@ pub fn test_settings(db: &TestDatabase, smtp_url: &str, demo: bool) -> Settings 
     env.insert("GUICHET_MAIL_POLL_MS", "100".to_string());
     env.insert("GUICHET_MAIL_RETRY_BASE_MS", "150".to_string());
     env.insert("GUICHET_MAIL_RETRY_MAX_MS", "600".to_string());
+    for (name, value) in extra {
+        env.insert(*name, value.clone());
+    }
     Settings::from_sources(&HashMap::new(), |name| env.get(name).cloned())
         .expect("valid test settings")
 }
@@ -197,9 +210,14 @@ impl std::ops::Deref for Spawned {
 }
 
 pub async fn spawn_app() -> Spawned {
+    spawn_app_with(&[]).await
+}
+
+/// [`spawn_app`] with more settings (e.g. object storage).
+pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> Spawned {
     let database = TestDatabase::new().await;
     let smtp = SmtpSink::start().await;
-    let app = TestApp::start(&database, &smtp.url()).await;
+    let app = TestApp::start_with(test_settings_with(&database, &smtp.url(), true, extra)).await;
     Spawned {
         app,
         smtp,

@@ -3,7 +3,7 @@ pub mod smtp;
 
 pub use app::Spawned;
 
-pub use app::{TestApp, TestDatabase, spawn_app};
+pub use app::{TestApp, TestDatabase, spawn_app, spawn_app_with};
 pub use smtp::SmtpSink;
 
 use std::time::Duration;
