@@ -127,7 +127,15 @@ step_moto() {
     return
   fi
   say "moto $MOTO_VERSION (S3-compatible server for the tests): installing from PyPI into $venv"
-  python3 -m venv "$venv"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      say "python3-venv: installing Debian's package (needed for moto's virtualenv)"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-pip >/dev/null
+      rm -rf "$venv" && python3 -m venv "$venv"
+    else
+      echo "python3 -m venv failed: run 'sudo apt-get install python3-venv'" >&2; exit 1
+    fi
+  fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 }
 
