@@ -6,8 +6,8 @@
 #
 # 1. Installs what is missing (wrk and brotli from Debian's packages, the build tools
 #    through scripts/install-tools.sh), one line each.
-# 2. Builds the release site: LEPTOS_OUTPUT_NAME=guichet cargo leptos build --release --split
-#    (each page a lazily loaded WASM chunk).
+# 2. Builds the release site: LEPTOS_OUTPUT_NAME=guichet cargo leptos build --release
+
 # 3. Generates, once, a database with realistic volumes (`guichet generate`: 200,000
 #    accounts, 1,000,000 dossiers over 20 démarches, attachments metadata, histories),
 #    cached under $GUICHET_BENCH_DIR; each run works on a fresh copy of it.
@@ -108,8 +108,8 @@ if [ "${GUICHET_BENCH_SKIP_BUILD:-}" = 1 ]; then
   say "release build: reusing $BIN and $SITE (GUICHET_BENCH_SKIP_BUILD=1)"
 else
   bash scripts/install-tools.sh build
-  say "release build: LEPTOS_OUTPUT_NAME=guichet cargo leptos build --release --split"
-  cargo leptos build --release --split
+  say "release build: LEPTOS_OUTPUT_NAME=guichet cargo leptos build --release"
+  cargo leptos build --release
 fi
 [ -x "$BIN" ] || fail "no release server at $BIN"
 [ -d "$SITE/pkg" ] || fail "no site at $SITE/pkg"
