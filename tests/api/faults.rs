@@ -44,7 +44,7 @@ use crate::dossiers::{
     see_other, signed_in, start, submit,
 };
 use crate::helpers::app::test_settings;
-use crate::helpers::{SmtpSink, Spawned, TestApp, TestDatabase, eventually, free_port};
+use crate::helpers::{SmtpSink, Spawned, TestApp, TestDatabase, big_pdf, eventually, free_port};
 
 // ---------------------------------------------------------------------------------
 // SIGKILL during 100 submissions
@@ -378,28 +378,6 @@ async fn attach_and_submit(
         }
         Ok(response) => Outcome::Unexpected(format!("submit: {}", response.status())),
     }
-}
-
-/// A valid PDF of about `size` bytes: one page and a large binary stream (like a
-/// scanned image), as the dossiers benchmark makes.
-fn big_pdf(size: usize) -> Vec<u8> {
-    let head = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n";
-    let tail = b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R /Size 5 >>\n%%EOF\n";
-    let body = size - head.len() - tail.len() - 64;
-    let mut pdf = head.to_vec();
-    pdf.extend_from_slice(
-        format!("4 0 obj\n<< /Length {body} /Filter /DCTDecode >>\nstream\n").as_bytes(),
-    );
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    for _ in 0..body {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        // Bytes 0x80..=0xFF only: no text tag or archive signature can appear.
-        pdf.push(0x80 | (state as u8));
-    }
-    pdf.extend_from_slice(tail);
-    pdf
 }
 
 /// `2026-000123`

@@ -23,7 +23,7 @@ use crate::dossiers::{
     PAGE_1, PAGE_2, PERMIS, by_id, draft_page, file_rows, fill_permis, id_after, open_all_year,
     post_page, see_other, signed_in, start, submit,
 };
-use crate::helpers::{free_port, spawn_app_with};
+use crate::helpers::{big_pdf, free_port, spawn_app_with};
 
 const BUCKET: &str = "guichet-test";
 const PREFIX: &str = "portail";
@@ -125,28 +125,6 @@ impl Drop for S3Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A valid PDF of `size` bytes: one page and a binary stream like a scanned image.
-fn big_pdf(size: usize) -> Vec<u8> {
-    let head = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n";
-    let tail = b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R /Size 5 >>\n%%EOF\n";
-    let body = size - head.len() - tail.len() - 64;
-    let mut out = Vec::with_capacity(size);
-    out.extend_from_slice(head);
-    out.extend_from_slice(
-        format!("4 0 obj\n<< /Length {body} /Filter /DCTDecode >>\nstream\n").as_bytes(),
-    );
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    for _ in 0..body {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        // Bytes 0x80..=0xFF only: no text tag or archive signature can appear.
-        out.push(0x80 | (state as u8));
-    }
-    out.extend_from_slice(tail);
-    out
 }
 
 #[tokio::test]
