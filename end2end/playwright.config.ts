@@ -14,7 +14,10 @@ export default defineConfig({
   retries: 0,
   // The list reporter prints one line per test and a closing summary ("N passed ...").
   reporter: [['list']],
-  timeout: 30_000,
+  // The longest default-length flows (sign-up with two Argon2id hashes in a debug build,
+  // JavaScript off) take about 28 s on a warm 2-core machine; a cold CI machine is
+  // slower. A hung test still fails, after 90 s.
+  timeout: 90_000,
   expect: { timeout: 10_000 },
   outputDir: 'test-results',
   use: {

@@ -33,39 +33,78 @@ else
   step "integration tests on PostgreSQL: skipped (GUICHET_TEST_POSTGRES_URL is not set)"
 fi
 
-step "end-to-end: building the site (cargo leptos build)"
-cargo leptos build
+# The server of the end-to-end run is the binary `cargo test` just built for the
+# integration tests (same source, same `ssr` feature): only the browser side is built
+# here. A full `cargo leptos build` would compile the server and every server dependency
+# a second time, since the test build unifies the dev-dependencies' features.
+step "end-to-end: building the browser side (cargo leptos build --frontend-only)"
+cargo leptos build --frontend-only
 
-step "end-to-end: starting Guichet with a fresh database and demo data"
-E2E_DIR="$(mktemp -d)"
-E2E_PORT="${GUICHET_E2E_PORT:-3100}"
+# The two projects (JavaScript on, JavaScript off) run at the same time, each against a
+# server of its own (fresh database, demo data, outbox): they sign in the same demo
+# accounts, so they must not share one. Each project runs its tests one at a time.
+step "end-to-end: starting two Guichet servers, each with a fresh database and demo data"
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-GUICHET_DATA_DIR="$E2E_DIR" GUICHET_DEMO_DATA=true GUICHET_SMTP_URL= GUICHET_MAIL_POLL_MS=200 \
-  LEPTOS_SITE_ADDR="127.0.0.1:$E2E_PORT" GUICHET_PUBLIC_URL="http://127.0.0.1:$E2E_PORT" \
-  LEPTOS_OUTPUT_NAME=guichet LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
-  "$TARGET_DIR/debug/guichet" >"$LOGS/server.log" 2>&1 &
-SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do
-  if node -e "fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" \
-    "http://127.0.0.1:$E2E_PORT/healthz"; then break; fi
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then cat "$LOGS/server.log"; echo "the server did not start" >&2; exit 1; fi
-  sleep 0.5
+[ -x "$TARGET_DIR/debug/guichet" ] || { echo "no server binary at $TARGET_DIR/debug/guichet" >&2; exit 1; }
+FIRST_PORT="${GUICHET_E2E_PORT:-3100}"
+PROJECTS=(js-on js-off)
+SERVER_PIDS=()
+declare -A E2E_DIRS E2E_PORTS
+trap 'for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done' EXIT
+for i in "${!PROJECTS[@]}"; do
+  project="${PROJECTS[$i]}"
+  port=$((FIRST_PORT + i))
+  dir="$(mktemp -d)"
+  E2E_DIRS[$project]="$dir"
+  E2E_PORTS[$project]="$port"
+  GUICHET_DATA_DIR="$dir" GUICHET_DEMO_DATA=true GUICHET_SMTP_URL= GUICHET_MAIL_POLL_MS=200 \
+    LEPTOS_SITE_ADDR="127.0.0.1:$port" GUICHET_PUBLIC_URL="http://127.0.0.1:$port" \
+    LEPTOS_OUTPUT_NAME=guichet LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
+    "$TARGET_DIR/debug/guichet" >"$LOGS/server-$project.log" 2>&1 &
+  SERVER_PIDS+=($!)
+done
+for i in "${!PROJECTS[@]}"; do
+  project="${PROJECTS[$i]}"
+  for _ in $(seq 1 120); do
+    if node -e "fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" \
+      "http://127.0.0.1:${E2E_PORTS[$project]}/healthz"; then break; fi
+    if ! kill -0 "${SERVER_PIDS[$i]}" 2>/dev/null; then
+      cat "$LOGS/server-$project.log"; echo "the $project server did not start" >&2; exit 1
+    fi
+    sleep 0.5
+  done
+  echo "[test] $project: http://127.0.0.1:${E2E_PORTS[$project]}, data in ${E2E_DIRS[$project]}"
 done
 
-step "end-to-end: Playwright in headless Chromium (JavaScript on and off, axe-core on every page)"
+run_playwright() { # project
+  (cd end2end && GUICHET_E2E_BASE_URL="http://127.0.0.1:${E2E_PORTS[$1]}" \
+    GUICHET_E2E_OUTBOX="${E2E_DIRS[$1]}/outbox" \
+    npx playwright test --project="$1" --output="test-results/$1")
+}
+step "end-to-end: Playwright in headless Chromium, JavaScript on and off side by side (axe-core on every page)"
 set +e
-(cd end2end && GUICHET_E2E_BASE_URL="http://127.0.0.1:$E2E_PORT" GUICHET_E2E_OUTBOX="$E2E_DIR/outbox" npx playwright test) 2>&1 | tee "$LOGS/e2e.log"
-E2E_STATUS=${PIPESTATUS[0]}
+run_playwright js-off >"$LOGS/e2e-js-off.log" 2>&1 &
+JS_OFF_PID=$!
+echo "[test] js-off runs in the background; its report follows the js-on one"
+run_playwright js-on 2>&1 | tee "$LOGS/e2e-js-on.log"
+JS_ON_STATUS=${PIPESTATUS[0]}
+wait "$JS_OFF_PID"
+JS_OFF_STATUS=$?
 set -e
-if [ "$E2E_STATUS" != 0 ]; then
-  echo "--- server log ---"; tail -n 80 "$LOGS/server.log"
-fi
+echo; echo "--- js-off ---"; cat "$LOGS/e2e-js-off.log"
+E2E_STATUS=0
+for project in js-on js-off; do
+  status_var="JS_${project#js-}_STATUS"; status_var="${status_var^^}"
+  if [ "${!status_var}" != 0 ]; then
+    E2E_STATUS=1
+    echo "--- server log ($project) ---"; tail -n 80 "$LOGS/server-$project.log"
+  fi
+done
 
 # One closing line for all the suites.
 sum() { { grep -hEo "$1" "${@:2}" || true; } | awk '{s+=$1} END {print s+0}'; }
-passed=$(( $(sum '[0-9]+ passed' "$LOGS"/cargo-*.log) + $(sum '^ *[0-9]+ passed' "$LOGS/e2e.log") ))
-failed=$(( $(sum '[0-9]+ failed' "$LOGS"/cargo-*.log) + $(sum '^ *[0-9]+ failed' "$LOGS/e2e.log") ))
+passed=$(( $(sum '[0-9]+ passed' "$LOGS"/cargo-*.log) + $(sum '^ *[0-9]+ passed' "$LOGS"/e2e-*.log) ))
+failed=$(( $(sum '[0-9]+ failed' "$LOGS"/cargo-*.log) + $(sum '^ *[0-9]+ failed' "$LOGS"/e2e-*.log) ))
 if [ "$E2E_STATUS" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
 echo
 echo "[test] finished in $((SECONDS - START))s"

@@ -99,7 +99,10 @@ export function currentStep(): number {
 function stepFile(email: string): string {
   const dir = path.join(tmpdir(), 'guichet-e2e-totp');
   mkdirSync(dir, { recursive: true });
-  return path.join(dir, email.replace(/[^a-z0-9.@-]/gi, '_'));
+  // One file per server too: the two projects run side by side against two servers,
+  // each of which accepts a step once for its own copy of the account.
+  const server = new URL(process.env.GUICHET_E2E_BASE_URL || 'http://127.0.0.1:3000').host;
+  return path.join(dir, `${server}-${email}`.replace(/[^a-z0-9.@-]/gi, '_'));
 }
 
 /** A code no sign-in of this account used yet: the current step's, or, when that step
