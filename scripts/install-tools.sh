@@ -54,8 +54,12 @@ step_cargo_leptos() {
   local dir="$TOOLS_DIR/cargo-leptos-$CARGO_LEPTOS_VERSION"
   fetch_crate_source cargo-leptos "$CARGO_LEPTOS_VERSION" "$dir"
   # Its lock pins cargo-util-schemas 0.14.2, which needs a newer rustc than 1.95.
+  # Its release profile asks for fat LTO with one codegen unit: the environment overrides
+  # that (cargo's config beats the manifest's profile), which cuts the build a lot on two
+  # cores; the tool only orchestrates builds, its own speed hardly matters.
   (cd "$dir" && cargo update --quiet -p cargo-util-schemas --precise 0.14.1 &&
-    cargo install --quiet --path . --locked --features no_downloads)
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install --quiet --path . --locked --features no_downloads)
 }
 
 step_wasm_bindgen() {
