@@ -50,7 +50,7 @@ step_cargo_leptos() {
     say "cargo-leptos $CARGO_LEPTOS_VERSION: already installed"
     return
   fi
-  say "cargo-leptos $CARGO_LEPTOS_VERSION: building from crates.io source with no_downloads (about 35 min, once)"
+  say "cargo-leptos $CARGO_LEPTOS_VERSION: building from crates.io source with no_downloads (about 12 min without its fat LTO, once)"
   local dir="$TOOLS_DIR/cargo-leptos-$CARGO_LEPTOS_VERSION"
   fetch_crate_source cargo-leptos "$CARGO_LEPTOS_VERSION" "$dir"
   # Its lock pins cargo-util-schemas 0.14.2, which needs a newer rustc than 1.95.
