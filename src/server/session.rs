@@ -2,9 +2,14 @@
 //!
 //! The cookie holds a random 128-bit id; the table holds only its SHA-256, so a copy
 //! of the database does not give anyone a valid session.
+//!
+//! Idle timeout: the cookie lives as long as the browser (no Max-Age, so a shared
+//! computer forgets it when closed) and the row expires `idle` after the last request
+//! that used it. Every load of a session pushes its expiry back, at most once a minute
+//! (a write per active session per minute, not one per request).
 
 use async_trait::async_trait;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 use tower_sessions::session::{Id, Record};
@@ -15,11 +20,28 @@ use super::entities::session;
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
     db: DatabaseConnection,
+    idle: i64,
 }
 
+/// How stale a session's stored expiry may get before a request pushes it back.
+const TOUCH_AFTER_SECONDS: i64 = 60;
+
 impl DbSessionStore {
+    /// A store whose sessions expire after 30 idle minutes.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { db, idle: 30 * 60 }
+    }
+
+    /// Sessions expire after `idle` without a request.
+    pub fn with_idle(mut self, idle: std::time::Duration) -> Self {
+        self.idle = i64::try_from(idle.as_secs()).unwrap_or(i64::MAX / 2).max(1);
+        self
+    }
+
+    /// The stored expiry of a record saved now: the record's own (tower-sessions asks for
+    /// two weeks with a browser-session cookie), never beyond the idle timeout.
+    fn expiry_of(&self, record: &Record, now: i64) -> i64 {
+        record.expiry_date.unix_timestamp().min(now + self.idle)
     }
 }
 
@@ -56,10 +78,11 @@ impl SessionStore for DbSessionStore {
             .get(crate::server::auth::SESSION_ACCOUNT)
             .and_then(|v| v.as_i64())
             .and_then(|v| i32::try_from(v).ok());
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let row = session::ActiveModel {
             id_hash: Set(id_hash(&record.id)),
             data: Set(data),
-            expires_at: Set(record.expiry_date.unix_timestamp()),
+            expires_at: Set(self.expiry_of(record, now)),
             account_id: Set(account_id),
         };
         session::Entity::insert(row)
@@ -90,7 +113,19 @@ impl SessionStore for DbSessionStore {
         };
         let data = serde_json::from_str(&row.data)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let expiry_date = time::OffsetDateTime::from_unix_timestamp(row.expires_at)
+        // The session is in use: push its expiry back (at most once a minute).
+        let mut expires_at = row.expires_at;
+        if expires_at < now + self.idle - TOUCH_AFTER_SECONDS {
+            expires_at = now + self.idle;
+            session::Entity::update_many()
+                .col_expr(session::Column::ExpiresAt, Expr::value(expires_at))
+                .filter(session::Column::IdHash.eq(row.id_hash))
+                .filter(session::Column::ExpiresAt.lt(expires_at))
+                .exec(&self.db)
+                .await
+                .map_err(backend)?;
+        }
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record {
             id: *session_id,

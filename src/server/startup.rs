@@ -179,15 +179,18 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let settings = state.settings.clone();
 
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
-        .with_name(SESSION_COOKIE)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(settings.is_https())
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(
-            tower_sessions::cookie::time::Duration::seconds(settings.session_idle.as_secs() as i64),
-        ));
+    // A browser-session cookie; the idle timeout is kept by the store (see its docs):
+    // with `Expiry::OnInactivity` the cookie and the row would only be renewed when the
+    // session's data changes, signing out a citizen who is busy but changes nothing.
+    let sessions = SessionManagerLayer::new(
+        DbSessionStore::new(state.db.clone()).with_idle(settings.session_idle),
+    )
+    .with_name(SESSION_COOKIE)
+    .with_http_only(true)
+    .with_same_site(SameSite::Lax)
+    .with_secure(settings.is_https())
+    .with_path("/")
+    .with_expiry(Expiry::OnSessionEnd);
 
     let request_id = HeaderName::from_static("x-request-id");
     let context_state = state.clone();

@@ -3,9 +3,11 @@ use std::collections::HashMap;
 use guichet::server::entities::session;
 use guichet::server::session::DbSessionStore;
 use sea_orm::EntityTrait;
+use sea_orm::sea_query::Expr;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{ExpiredDeletion, SessionStore};
 
+use crate::accounts::{Browser, PASSWORD, ok, verified_account};
 use crate::helpers::spawn_app;
 
 fn record(minutes: i64) -> Record {
@@ -65,5 +67,93 @@ async fn sessions_live_in_the_database_under_a_hash_of_their_id() {
             .expect("rows")
             .len(),
         1
+    );
+}
+
+/// The stored expiry of the only session of the test's database.
+async fn session_expiry(app: &crate::helpers::Spawned) -> i64 {
+    let rows = session::Entity::find().all(&app.db).await.expect("rows");
+    assert_eq!(rows.len(), 1, "one session");
+    rows[0].expires_at
+}
+
+async fn set_session_expiry(app: &crate::helpers::Spawned, at: i64) {
+    session::Entity::update_many()
+        .col_expr(session::Column::ExpiresAt, Expr::value(at))
+        .exec(&app.db)
+        .await
+        .expect("set the expiry");
+}
+
+/// The idle timeout counts from the last request, not from the sign-in: a citizen who
+/// spends 40 minutes on a long form, page after page, stays signed in; one who leaves
+/// the browser for 30 minutes is signed out. The cookie itself ends with the browser.
+#[tokio::test]
+async fn a_session_in_use_stays_open_and_an_idle_one_ends() {
+    const EMAIL: &str = "camille@example.org";
+    let app = spawn_app().await;
+    verified_account(&app, EMAIL).await;
+    let browser = Browser::new(&app);
+    let response = ok(browser.sign_in(EMAIL, PASSWORD).await).await;
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("guichet_session="))
+        .expect("a session cookie")
+        .to_owned();
+    assert!(
+        !cookie.contains("Max-Age") && !cookie.contains("Expires"),
+        "a browser-session cookie: {cookie}"
+    );
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let idle = 30 * 60;
+    let stored = session_expiry(&app).await;
+    assert!(
+        (now + idle - 5..=now + idle + 5).contains(&stored),
+        "30 idle minutes from the sign-in: {stored} vs {now}"
+    );
+
+    // 28 minutes later, still on the same form: the next page keeps the session open.
+    set_session_expiry(&app, now + 120).await;
+    let page = browser.get("/mon-compte").await;
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .expect("body")
+            .contains("Mes données personnelles")
+    );
+    let pushed = session_expiry(&app).await;
+    assert!(
+        pushed >= now + idle - 5,
+        "pushed back to 30 minutes: {pushed}"
+    );
+
+    // Requests within the same minute do not write the session again.
+    let recent = now + idle - 30;
+    set_session_expiry(&app, recent).await;
+    assert!(browser.who().await.is_some());
+    assert_eq!(
+        session_expiry(&app).await,
+        recent,
+        "no write within the minute"
+    );
+
+    // Idle past the timeout: signed out, and the page asks to sign in again.
+    set_session_expiry(&app, now - 1).await;
+    assert!(browser.who().await.is_none(), "an idle session has ended");
+    let page = app
+        .client
+        .get(app.url("/mon-compte"))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 302, "sent to « Connexion »");
+    assert_eq!(
+        page.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/connexion?retour=/mon-compte")
     );
 }
