@@ -3,7 +3,7 @@
 use sea_orm::sea_query::Order;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 
 use super::model::{
@@ -45,10 +45,35 @@ pub async fn featured(db: &DatabaseConnection) -> Result<Vec<DemarcheCard>, AppE
                 .add(Column::FeaturedUntil.gt(now)),
         )
         .order_by(Column::FeaturedOrder, Order::Asc)
-        .order_by(Column::Title, Order::Asc)
+        .order_by(Column::Title, Order::Asc);
+    cards(db, rows).await
+}
+
+/// The cards of the démarches a query selects, reading only the cards' columns.
+async fn cards(
+    db: &DatabaseConnection,
+    select: sea_orm::Select<demarche::Entity>,
+) -> Result<Vec<DemarcheCard>, AppError> {
+    let rows: Vec<(String, String, String, String)> = select
+        .select_only()
+        .columns([
+            Column::Slug,
+            Column::Title,
+            Column::Summary,
+            Column::Audience,
+        ])
+        .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(card).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(slug, title, summary, audience)| DemarcheCard {
+            audience: Audience::parse(&audience).unwrap_or(Audience::Tous),
+            slug,
+            title,
+            summary,
+        })
+        .collect())
 }
 
 /// The published démarches matching the catalogue's search, by title. A démarche for
@@ -68,7 +93,12 @@ pub async fn search(
                 .add(Column::Audience.eq(Audience::Tous.as_str())),
         );
     }
-    let rows = select.order_by(Column::Title, Order::Asc).all(db).await?;
+    let select = select.order_by(Column::Title, Order::Asc);
+    if query.q.trim().is_empty() {
+        // The whole catalogue: no need to read the (long) descriptions.
+        return cards(db, select).await;
+    }
+    let rows = select.all(db).await?;
     Ok(rows
         .into_iter()
         .filter(|m| {

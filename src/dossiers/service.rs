@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 
 use super::model::{
@@ -929,24 +929,17 @@ struct Listed {
     profiles: HashMap<i32, String>,
 }
 
-/// The dossiers of the account's profiles with the given statuses, newest first, with
-/// their démarches and profile names (three queries, whatever the number of rows).
-async fn list(
+/// The drafts of the account's profiles, last changed first, with their démarches and
+/// profile names (a few queries, whatever the number of rows).
+async fn list_drafts(
     db: &DatabaseConnection,
     account: &account::Model,
-    drafts: bool,
 ) -> Result<Listed, AppError> {
     let ids = my_profile_ids(db, account).await?;
-    let mut select = dossier::Entity::find().filter(dossier::Column::ProfileId.is_in(ids));
-    select = if drafts {
-        select
-            .filter(dossier::Column::Status.eq(DossierStatus::Brouillon.as_str()))
-            .order_by_desc(dossier::Column::UpdatedAt)
-    } else {
-        select
-            .filter(dossier::Column::Status.ne(DossierStatus::Brouillon.as_str()))
-            .order_by_desc(dossier::Column::SubmittedAt)
-    };
+    let select = dossier::Entity::find()
+        .filter(dossier::Column::ProfileId.is_in(ids))
+        .filter(dossier::Column::Status.eq(DossierStatus::Brouillon.as_str()))
+        .order_by_desc(dossier::Column::UpdatedAt);
     let rows = select.order_by_desc(dossier::Column::Id).all(db).await?;
     let demarche_ids: HashSet<i32> = rows.iter().map(|r| r.demarche_id).collect();
     let titles = demarche::Entity::find()
@@ -966,7 +959,7 @@ async fn list(
 
 /// « Mes brouillons ».
 pub async fn drafts(state: &AppState, account: &account::Model) -> Result<Vec<DraftRow>, AppError> {
-    let listed = list(&state.db, account, true).await?;
+    let listed = list_drafts(&state.db, account).await?;
     let version_ids: HashSet<i32> = listed.rows.iter().map(|r| r.version_id).collect();
     let mut definitions = HashMap::new();
     for v in version_ids {
@@ -1023,27 +1016,59 @@ pub async fn dossiers(
     state: &AppState,
     account: &account::Model,
 ) -> Result<Vec<DossierRow>, AppError> {
-    let listed = list(&state.db, account, false).await?;
-    Ok(listed
-        .rows
-        .iter()
+    let db = &state.db;
+    // Only the columns the list shows: a dossier's answers and search text stay on disk.
+    let rows: Vec<FiledRow> = dossier::Entity::find()
+        .select_only()
+        .columns([
+            dossier::Column::Id,
+            dossier::Column::Number,
+            dossier::Column::DemarcheId,
+            dossier::Column::ProfileId,
+            dossier::Column::Status,
+            dossier::Column::SubmittedAt,
+        ])
+        .filter(dossier::Column::ProfileId.is_in(my_profile_ids(db, account).await?))
+        .filter(dossier::Column::Status.ne(DossierStatus::Brouillon.as_str()))
+        .order_by_desc(dossier::Column::SubmittedAt)
+        .order_by_desc(dossier::Column::Id)
+        .into_model::<FiledRow>()
+        .all(db)
+        .await?;
+    let titles: HashMap<i32, String> = demarche::Entity::find()
+        .select_only()
+        .columns([demarche::Column::Id, demarche::Column::Title])
+        .filter(
+            demarche::Column::Id.is_in(rows.iter().map(|r| r.demarche_id).collect::<HashSet<_>>()),
+        )
+        .into_tuple::<(i32, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let profiles = profile_names(db, rows.iter().map(|r| r.profile_id)).await?;
+    Ok(rows
+        .into_iter()
         .map(|r| DossierRow {
             id: r.id,
-            number: r.number.clone().unwrap_or_default(),
-            demarche_title: listed
-                .titles
-                .get(&r.demarche_id)
-                .map(|t| t.0.clone())
-                .unwrap_or_default(),
-            profile_name: listed
-                .profiles
-                .get(&r.profile_id)
-                .cloned()
-                .unwrap_or_default(),
+            number: r.number.unwrap_or_default(),
+            demarche_title: titles.get(&r.demarche_id).cloned().unwrap_or_default(),
+            profile_name: profiles.get(&r.profile_id).cloned().unwrap_or_default(),
             submitted: r.submitted_at.map(format_date).unwrap_or_default(),
-            status: status_of(r),
+            status: DossierStatus::parse(&r.status).unwrap_or(DossierStatus::Brouillon),
         })
         .collect())
+}
+
+/// A line of « Mes dossiers », as read from the database.
+#[derive(Debug, FromQueryResult)]
+struct FiledRow {
+    id: i32,
+    number: Option<String>,
+    demarche_id: i32,
+    profile_id: i32,
+    status: String,
+    submitted_at: Option<sea_orm::prelude::TimeDateTimeWithTimeZone>,
 }
 
 /// A dossier's page.

@@ -3,6 +3,7 @@
 //! pages are for the user's convenience only; these checks are the real ones.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::ConnectInfo;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -37,6 +38,15 @@ pub async fn current_account() -> Result<Option<account::Model>, AppError> {
     let Some(id) = id else {
         return Ok(None);
     };
+    // A page asks several times (the header, the page's own data): one query per request.
+    let memo = page_request()
+        .then(leptos::prelude::use_context::<AccountMemo>)
+        .flatten();
+    if let Some(memo) = &memo
+        && let Some(row) = memo.get(id)
+    {
+        return Ok(row);
+    }
     let state = app_state();
     let row = account::Entity::find_by_id(id)
         .filter(account::Column::Active.eq(true))
@@ -46,7 +56,35 @@ pub async fn current_account() -> Result<Option<account::Model>, AppError> {
         // The account is gone: forget it.
         let _ = session.flush().await;
     }
+    if let Some(memo) = memo {
+        memo.set(id, row.clone());
+    }
     Ok(row)
+}
+
+/// The account read by the current page request, kept for the rest of that request.
+/// Provided fresh for every request (see `startup::router`); used only for GET requests,
+/// which change nothing (a server function that changes the account reads it again).
+#[derive(Clone, Default)]
+pub struct AccountMemo(Arc<Mutex<Option<(i32, Option<account::Model>)>>>);
+
+impl AccountMemo {
+    fn get(&self, id: i32) -> Option<Option<account::Model>> {
+        let memo = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        memo.as_ref()
+            .filter(|(memo_id, _)| *memo_id == id)
+            .map(|(_, row)| row.clone())
+    }
+
+    fn set(&self, id: i32, row: Option<account::Model>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((id, row));
+    }
+}
+
+/// Whether the current request is a GET (a page being rendered).
+fn page_request() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .is_some_and(|p| p.method == http::Method::GET)
 }
 
 /// The signed-in account, or `Unauthenticated`.
