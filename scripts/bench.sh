@@ -35,6 +35,8 @@
 #   GUICHET_BENCH_DATABASE_URL   postgres://… : an empty PostgreSQL database, filled on the
 #                                first run and reused (read-mostly) by the next ones
 #   GUICHET_BENCH_SKIP_BUILD=1   reuse the release build already made (no tools, no build)
+#   GUICHET_BENCH_PROFILE=1      also record each run with `perf record -g` (linux-perf must be
+#                                installed) and write its hottest functions next to wrk's output
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -337,7 +339,19 @@ for entry in "${PAGES[@]}"; do
   if [ -n "$cookie" ]; then args+=(-H "Cookie: $cookie"); fi
   wrk "${args[@]}" -d"${WARMUP}s" "$BASE$path" >/dev/null
   result="$LOG_DIR/wrk-$(printf '%s' "$name" | tr -c 'a-z0-9' '-').txt"
+  perf_pid=""
+  if [ "${GUICHET_BENCH_PROFILE:-}" = 1 ]; then
+    perf_data="$LOG_DIR/perf-$(printf '%s' "$name" | tr -c 'a-z0-9' '-').data"
+    perf record -q -e cpu-clock -F 499 -g -p "$SERVER_PID" -o "$perf_data" -- sleep "$DURATION" 2>/dev/null &
+    perf_pid=$!
+  fi
   wrk "${args[@]}" -d"${DURATION}s" --latency "$BASE$path" >"$result"
+  if [ -n "$perf_pid" ]; then
+    wait "$perf_pid" || true
+    perf report -i "$perf_data" --no-children --stdio --percent-limit 0.7 2>/dev/null |
+      grep -E '^ +[0-9]' >"${perf_data%.data}.txt" || true
+    say "  profile of $name: ${perf_data%.data}.txt (the figures of a profiled run are lower)"
+  fi
   server_alive || fail "the server died during the run on $path (see $SERVER_LOG)"
   check_page "$name" "$path" "$cookie" "$out"
   rps="$(awk '/^Requests\/sec:/ { print $2 }' "$result")"
@@ -363,6 +377,11 @@ done
 # The server's memory after every run, while it still runs.
 HWM_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")"
 RSS_KB="$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")"
+# What the resident memory is made of: heap and stacks (anonymous) and mapped files (the
+# binary's code and data, shared libraries).
+ANON_KB="$(awk '/^RssAnon:/ { print $2 }' "/proc/$SERVER_PID/status")"
+FILE_KB="$(awk '/^RssFile:/ { print $2 }' "/proc/$SERVER_PID/status")"
+THREADS_NOW="$(awk '/^Threads:/ { print $2 }' "/proc/$SERVER_PID/status")"
 
 # ---------------------------------------------------------------------- client weight
 declare -A BR
@@ -438,6 +457,7 @@ for i in "${!NAMES[@]}"; do
   say "budget: p99 of ${NAMES[$i]}: ${P99[$i]} ms (< $P99_BUDGET_MS ms): $(verdict "${P99[$i]}" "$P99_BUDGET_MS" max)"
 done
 say "budget: server memory after the runs: VmHWM $(mb "$HWM_KB") MB, VmRSS $(mb "$RSS_KB") MB (< $MEMORY_BUDGET_MB MB): $(verdict "$(mb "$HWM_KB")" "$MEMORY_BUDGET_MB" max)"
+say "        of which anonymous (heaps, stacks) $(mb "$ANON_KB") MB, mapped files (the binary, libraries) $(mb "$FILE_KB") MB; $THREADS_NOW threads"
 
 echo
 say "client weight: brotli -q 11 of what a first visit of the home page downloads"
