@@ -66,7 +66,10 @@ pub async fn current_account() -> Result<Option<account::Model>, AppError> {
 /// Provided fresh for every request (see `startup::router`); used only for GET requests,
 /// which change nothing (a server function that changes the account reads it again).
 #[derive(Clone, Default)]
-pub struct AccountMemo(Arc<Mutex<Option<(i32, Option<account::Model>)>>>);
+pub struct AccountMemo(Arc<Mutex<Option<MemoEntry>>>);
+
+/// An account id of a session and what the database said of it.
+type MemoEntry = (i32, Option<account::Model>);
 
 impl AccountMemo {
     fn get(&self, id: i32) -> Option<Option<account::Model>> {
