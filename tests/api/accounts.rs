@@ -366,7 +366,7 @@ async fn sign_in_answers_the_same_for_known_and_unknown_emails() {
     let mut known = Vec::new();
     let mut unknown = Vec::new();
     let mut bodies = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..7 {
         let t = Instant::now();
         let r = browser
             .sign_in("camille@example.org", "mauvais mot de passe")
@@ -396,11 +396,14 @@ async fn sign_in_answers_the_same_for_known_and_unknown_emails() {
         e.field_message("email").as_deref(),
         Some("Adresse électronique ou mot de passe incorrect.")
     );
-    // Both verify one Argon2 hash: the medians are of the same order.
+    // Both verify one Argon2 hash: the medians are of the same order. Without the dummy
+    // hash an unknown email would answer in a few milliseconds against 30-70 ms for a
+    // known one (a ratio above 10); the other tests running on the same two cores make
+    // the medians wander, hence the wide band.
     let (k, u) = (median(known), median(unknown));
     let ratio = k.as_secs_f64() / u.as_secs_f64();
     assert!(
-        (0.5..2.0).contains(&ratio),
+        (1.0 / 3.0..3.0).contains(&ratio),
         "known {k:?} vs unknown {u:?}: timing reveals accounts"
     );
 }
