@@ -146,6 +146,11 @@ test.describe('compte', () => {
     await expect(page.getByRole('definition').filter({ hasText: '06 12 34 56 78' })).toBeVisible();
 
     await page.getByRole('link', { name: 'Modifier votre date de naissance' }).click();
+    // With JavaScript, the page's data is read again after this navigation and the form
+    // drawn again: typing before that (as a loaded CI can) would be typed into a form
+    // about to be replaced.
+    await expect(page.getByRole('textbox', { name: 'Jour' })).toBeVisible();
+    await page.waitForLoadState('networkidle');
     await page.getByRole('textbox', { name: 'Jour' }).fill('27');
     await page.getByRole('textbox', { name: 'Mois' }).fill('3');
     await page.getByRole('textbox', { name: 'Année' }).fill('1985');
