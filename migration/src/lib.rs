@@ -12,6 +12,7 @@ mod m20261130_000007_dossiers;
 mod m20261130_000008_instruction;
 mod m20261130_000009_dossier_words;
 mod m20261130_000010_admin;
+mod m20261201_000011_follow_count;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_instruction::Migration),
             Box::new(m20261130_000009_dossier_words::Migration),
             Box::new(m20261130_000010_admin::Migration),
+            Box::new(m20261201_000011_follow_count::Migration),
         ]
     }
 }

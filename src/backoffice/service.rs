@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, Query};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 
@@ -28,8 +28,8 @@ use crate::server::audit::{Actor, Audit};
 use crate::server::db::{format_date, format_datetime, now, paris};
 use crate::server::entities::{
     account, demarche, demarche_service, document_read, dossier, dossier_annotation, dossier_count,
-    dossier_event, dossier_follower, dossier_message, dossier_word, message_file, profile,
-    profile_member, received_document, service, service_member,
+    dossier_event, dossier_follower, dossier_message, dossier_word, follow_count, message_file,
+    profile, profile_member, received_document, service, service_member,
 };
 use crate::server::mail::{Action as MailAction, Template};
 use crate::server::state::AppState;
@@ -227,29 +227,17 @@ pub async fn home(
         .collect())
 }
 
-#[derive(Debug, FromQueryResult)]
-struct FollowedCount {
-    demarche_id: Option<i32>,
-    n: i64,
-}
-
-/// How many filed dossiers the account follows, by démarche.
+/// How many filed dossiers the account follows, by démarche (kept by [`follow`]).
 async fn followed_counts<C: ConnectionTrait>(
     db: &C,
     account_id: i32,
 ) -> Result<HashMap<i32, u64>, AppError> {
-    let rows: Vec<FollowedCount> = dossier_follower::Entity::find()
-        .select_only()
-        .column(dossier_follower::Column::DemarcheId)
-        .column_as(dossier_follower::Column::DossierId.count(), "n")
-        .filter(dossier_follower::Column::AccountId.eq(account_id))
-        .group_by(dossier_follower::Column::DemarcheId)
-        .into_model::<FollowedCount>()
+    Ok(follow_count::Entity::find()
+        .filter(follow_count::Column::AccountId.eq(account_id))
         .all(db)
-        .await?;
-    Ok(rows
+        .await?
         .into_iter()
-        .filter_map(|r| Some((r.demarche_id?, u64::try_from(r.n).unwrap_or(0))))
+        .map(|r| (r.demarche_id, u64::try_from(r.n).unwrap_or(0)))
         .collect())
 }
 
@@ -275,11 +263,10 @@ pub async fn tab_counts<C: ConnectionTrait>(
             .map(|r| u64::try_from(r.n).unwrap_or(0))
             .sum::<u64>()
     };
-    let suivis = dossier_follower::Entity::find()
-        .filter(dossier_follower::Column::AccountId.eq(account_id))
-        .filter(dossier_follower::Column::DemarcheId.eq(demarche_id))
-        .count(db)
-        .await?;
+    let suivis = follow_count::Entity::find_by_id((account_id, demarche_id))
+        .one(db)
+        .await?
+        .map_or(0, |r| u64::try_from(r.n).unwrap_or(0));
     Ok(TabCounts {
         a_traiter: of(1),
         en_cours: of(2),
@@ -340,13 +327,21 @@ pub async fn count_change<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Counts every filed dossier again (after a bulk import, or to repair the counters).
+/// Counts every filed dossier and every follow again (after a bulk import, or to repair
+/// the counters).
 pub async fn recount<C: ConnectionTrait>(db: &C) -> Result<(), AppError> {
     db.execute_unprepared("DELETE FROM dossier_count").await?;
     db.execute_unprepared(
         "INSERT INTO dossier_count (demarche_id, status, n) \
          SELECT demarche_id, status, COUNT(*) FROM dossier WHERE stage > 0 \
          GROUP BY demarche_id, status",
+    )
+    .await?;
+    db.execute_unprepared("DELETE FROM follow_count").await?;
+    db.execute_unprepared(
+        "INSERT INTO follow_count (account_id, demarche_id, n) \
+         SELECT account_id, demarche_id, COUNT(*) FROM dossier_follower \
+         WHERE demarche_id IS NOT NULL GROUP BY account_id, demarche_id",
     )
     .await?;
     Ok(())
@@ -487,8 +482,12 @@ struct QueueDbRow {
     number: Option<String>,
     status: String,
     submitted_at: Option<OffsetDateTime>,
-    profile_id: i32,
-    created_by: Option<i32>,
+    profile_name: Option<String>,
+    profile_kind: Option<String>,
+    filer_first_name: Option<String>,
+    filer_last_name: Option<String>,
+    /// The dossier's id when the instructor follows it.
+    followed_id: Option<i32>,
 }
 
 /// The condition of a queue (everything but the cursor).
@@ -674,17 +673,60 @@ async fn queue_page_rows<C: ConnectionTrait>(
     f: &Filters,
     limit: u64,
 ) -> Result<(Vec<QueueRow>, Option<String>), AppError> {
-    let select = queue_select(demarche_id, account_id, f)
+    use sea_orm::JoinType::LeftJoin;
+    // One query: the rows with their profile's name, their filer's name and whether the
+    // instructor follows them (« Suivis par moi » has joined the follower rows already).
+    let mut select = queue_select(demarche_id, account_id, f)
         .select_only()
         .columns([
             dossier::Column::Id,
             dossier::Column::Number,
             dossier::Column::Status,
             dossier::Column::SubmittedAt,
-            dossier::Column::ProfileId,
-            dossier::Column::CreatedBy,
-        ]);
+        ])
+        .join(
+            LeftJoin,
+            dossier::Entity::belongs_to(profile::Entity)
+                .from(dossier::Column::ProfileId)
+                .to(profile::Column::Id)
+                .into(),
+        )
+        .column_as(profile::Column::Name, "profile_name")
+        .column_as(profile::Column::Kind, "profile_kind")
+        .join(
+            LeftJoin,
+            dossier::Entity::belongs_to(account::Entity)
+                .from(dossier::Column::CreatedBy)
+                .to(account::Column::Id)
+                .into(),
+        )
+        .column_as(account::Column::FirstName, "filer_first_name")
+        .column_as(account::Column::LastName, "filer_last_name");
+    if f.tab != Tab::Suivis {
+        select = select.join_rev(
+            LeftJoin,
+            dossier_follower::Entity::belongs_to(dossier::Entity)
+                .from(dossier_follower::Column::DossierId)
+                .to(dossier::Column::Id)
+                .on_condition(move |_, _| {
+                    Expr::col((
+                        dossier_follower::Entity,
+                        dossier_follower::Column::AccountId,
+                    ))
+                    .eq(account_id)
+                    .into_condition()
+                })
+                .into(),
+        );
+    }
     let mut rows: Vec<QueueDbRow> = select
+        .column_as(
+            Expr::col((
+                dossier_follower::Entity,
+                dossier_follower::Column::DossierId,
+            )),
+            "followed_id",
+        )
         .limit(limit + 1)
         .into_model::<QueueDbRow>()
         .all(db)
@@ -696,54 +738,30 @@ async fn queue_page_rows<C: ConnectionTrait>(
     } else {
         None
     };
-    // Names of profiles and filers, and the follow marks: three queries per page.
-    let profiles: HashMap<i32, profile::Model> = profile::Entity::find()
-        .filter(profile::Column::Id.is_in(rows.iter().map(|r| r.profile_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let filers: HashMap<i32, account::Model> = account::Entity::find()
-        .filter(account::Column::Id.is_in(rows.iter().filter_map(|r| r.created_by)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let followed: HashSet<i32> = dossier_follower::Entity::find()
-        .filter(dossier_follower::Column::AccountId.eq(account_id))
-        .filter(dossier_follower::Column::DossierId.is_in(rows.iter().map(|r| r.id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| f.dossier_id)
-        .collect();
     let rows = rows
         .into_iter()
         .map(|r| {
-            let p = profiles.get(&r.profile_id);
-            let filer = r
-                .created_by
-                .and_then(|id| filers.get(&id))
-                .map(full_name)
-                .unwrap_or_else(|| "Compte supprimé".into());
-            let kind = p
-                .and_then(|p| ProfileKind::parse(&p.kind))
+            let filer = match (r.filer_first_name, r.filer_last_name) {
+                (Some(first), Some(last)) => format!("{first} {last}"),
+                _ => "Compte supprimé".into(),
+            };
+            let kind = r
+                .profile_kind
+                .as_deref()
+                .and_then(ProfileKind::parse)
                 .unwrap_or(ProfileKind::Particulier);
             QueueRow {
                 id: r.id,
                 number: r.number.unwrap_or_default(),
                 status: DossierStatus::parse(&r.status).unwrap_or(DossierStatus::Depose),
                 submitted: r.submitted_at.map(format_date).unwrap_or_default(),
-                profile_name: match (kind, p) {
-                    (ProfileKind::Particulier, _) => filer.clone(),
-                    (_, Some(p)) => p.name.clone(),
-                    _ => String::new(),
+                profile_name: match kind {
+                    ProfileKind::Particulier => filer.clone(),
+                    _ => r.profile_name.unwrap_or_default(),
                 },
                 profile_kind: kind.label().to_owned(),
                 filer,
-                followed: followed.contains(&r.id),
+                followed: r.followed_id.is_some(),
             }
         })
         .collect();
@@ -1398,6 +1416,46 @@ pub async fn bulk_instruct(
     Ok(outcome)
 }
 
+/// One follow more (or less) in `follow_count`, in the transaction of the follow.
+async fn follow_count_change<C: ConnectionTrait>(
+    db: &C,
+    account_id: i32,
+    demarche_id: i32,
+    up: bool,
+) -> Result<(), AppError> {
+    if up {
+        follow_count::Entity::insert(follow_count::ActiveModel {
+            account_id: Set(account_id),
+            demarche_id: Set(demarche_id),
+            n: Set(1),
+        })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                follow_count::Column::AccountId,
+                follow_count::Column::DemarcheId,
+            ])
+            .value(
+                follow_count::Column::N,
+                Expr::col((follow_count::Entity, follow_count::Column::N)).add(1),
+            )
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    } else {
+        follow_count::Entity::update_many()
+            .col_expr(
+                follow_count::Column::N,
+                Expr::col(follow_count::Column::N).sub(1),
+            )
+            .filter(follow_count::Column::AccountId.eq(account_id))
+            .filter(follow_count::Column::DemarcheId.eq(demarche_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// « Suivre » (or stop following) dossiers of a démarche.
 pub async fn follow(
     state: &AppState,
@@ -1426,34 +1484,46 @@ pub async fn follow(
         .collect();
     let mut changed = 0;
     for id in rows {
-        if on && !already.contains(&id) {
-            let insert = dossier_follower::Entity::insert(dossier_follower::ActiveModel {
+        if on == already.contains(&id) {
+            continue;
+        }
+        // The follow and its counter change together.
+        let txn = state.db.begin().await?;
+        let done = if on {
+            // Followed meanwhile from another tab: nothing inserted, nothing counted.
+            dossier_follower::Entity::insert(dossier_follower::ActiveModel {
                 account_id: Set(account.id),
                 dossier_id: Set(id),
                 created_at: Set(now()),
                 demarche_id: Set(Some(demarche_id)),
                 submitted_at: Set(submitted.get(&id).copied().flatten()),
             })
-            .exec(&state.db)
-            .await;
-            match insert {
-                Ok(_) => changed += 1,
-                // Followed meanwhile from another tab: nothing to do.
-                Err(e)
-                    if matches!(
-                        e.sql_err(),
-                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-                    ) => {}
-                Err(e) => return Err(e.into()),
-            }
-        } else if !on && already.contains(&id) {
-            dossier_follower::Entity::delete_by_id((account.id, id))
-                .exec(&state.db)
-                .await?;
-            changed += 1;
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([
+                    dossier_follower::Column::AccountId,
+                    dossier_follower::Column::DossierId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?
+                > 0
         } else {
+            dossier_follower::Entity::delete_by_id((account.id, id))
+                .exec(&txn)
+                .await?
+                .rows_affected
+                > 0
+        };
+        if done {
+            follow_count_change(&txn, account.id, demarche_id, on).await?;
+        }
+        txn.commit().await?;
+        if !done {
             continue;
         }
+        changed += 1;
         let number = filed
             .iter()
             .find(|r| r.id == id)

@@ -1099,6 +1099,7 @@ pub const TABLES: &[&str] = &[
     "dossier_word",
     "dossier_follower",
     "dossier_count",
+    "follow_count",
     "dossier_counter",
 ];
 

@@ -2531,18 +2531,27 @@ async fn queue_tabs_filters_search_and_keyset_pages() {
     assert_eq!(ids_of(&page.rows), [busy]);
     assert_eq!(page.counts.suivis, 1);
 
-    // The tab counters, kept by each status change, agree with a count of the rows.
-    let kept = guichet::backoffice::service::tab_counts(&app.db, permis.id, 0)
+    // The tab counters, kept by each status change and each follow, agree with a
+    // count of the rows.
+    let karim_id = account::Entity::find()
+        .filter(account::Column::Email.eq("karim@departement.example"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("Karim's account")
+        .id;
+    let kept = guichet::backoffice::service::tab_counts(&app.db, permis.id, karim_id)
         .await
         .expect("counters");
     guichet::backoffice::service::recount(&app.db)
         .await
         .expect("recount");
-    let counted = guichet::backoffice::service::tab_counts(&app.db, permis.id, 0)
+    let counted = guichet::backoffice::service::tab_counts(&app.db, permis.id, karim_id)
         .await
         .expect("counters");
     assert_eq!(kept, counted);
     assert!(kept.en_cours > 0 && kept.a_traiter > 0, "{kept:?}");
+    assert_eq!(kept.suivis, 1);
 }
 
 // ---------------------------------------------------------------------------------

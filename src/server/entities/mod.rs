@@ -16,6 +16,7 @@ pub mod dossier_file;
 pub mod dossier_follower;
 pub mod dossier_message;
 pub mod dossier_word;
+pub mod follow_count;
 pub mod message_file;
 pub mod outbox;
 pub mod profile;
