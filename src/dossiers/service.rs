@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    FromQueryResult, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
 };
 
 use super::model::{
@@ -1016,46 +1016,95 @@ pub async fn dossiers(
     state: &AppState,
     account: &account::Model,
 ) -> Result<Vec<DossierRow>, AppError> {
+    use sea_orm::sea_query::{Alias, JoinType, Order, Query};
+    // One query: the dossiers of the account's profiles with their démarche's title and
+    // their profile's name, and only the columns the list shows (a dossier's answers
+    // and search text stay on disk).
+    let owner = Alias::new("owner");
+    let query = Query::select()
+        .column((dossier::Entity, dossier::Column::Id))
+        .column((dossier::Entity, dossier::Column::Number))
+        .column((dossier::Entity, dossier::Column::Status))
+        .column((dossier::Entity, dossier::Column::SubmittedAt))
+        .expr_as(
+            Expr::col((demarche::Entity, demarche::Column::Title)),
+            Alias::new("demarche_title"),
+        )
+        .expr_as(
+            Expr::col((profile::Entity, profile::Column::Name)),
+            Alias::new("profile_name"),
+        )
+        .expr_as(
+            Expr::col((profile::Entity, profile::Column::Kind)),
+            Alias::new("profile_kind"),
+        )
+        .expr_as(
+            Expr::col((owner.clone(), account::Column::FirstName)),
+            Alias::new("owner_first_name"),
+        )
+        .expr_as(
+            Expr::col((owner.clone(), account::Column::LastName)),
+            Alias::new("owner_last_name"),
+        )
+        .from(dossier::Entity)
+        .join(
+            JoinType::InnerJoin,
+            demarche::Entity,
+            Expr::col((demarche::Entity, demarche::Column::Id))
+                .equals((dossier::Entity, dossier::Column::DemarcheId)),
+        )
+        .join(
+            JoinType::InnerJoin,
+            profile::Entity,
+            Expr::col((profile::Entity, profile::Column::Id))
+                .equals((dossier::Entity, dossier::Column::ProfileId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            account::Entity,
+            owner.clone(),
+            Expr::col((owner.clone(), account::Column::Id))
+                .equals((profile::Entity, profile::Column::PersonalAccountId)),
+        )
+        .and_where(
+            Expr::col((dossier::Entity, dossier::Column::ProfileId)).in_subquery(
+                Query::select()
+                    .column(profile_member::Column::ProfileId)
+                    .from(profile_member::Entity)
+                    .and_where(Expr::col(profile_member::Column::AccountId).eq(account.id))
+                    .to_owned(),
+            ),
+        )
+        .and_where(
+            Expr::col((dossier::Entity, dossier::Column::Status))
+                .ne(DossierStatus::Brouillon.as_str()),
+        )
+        .order_by((dossier::Entity, dossier::Column::SubmittedAt), Order::Desc)
+        .order_by((dossier::Entity, dossier::Column::Id), Order::Desc)
+        .to_owned();
     let db = &state.db;
-    // Only the columns the list shows: a dossier's answers and search text stay on disk.
-    let rows: Vec<FiledRow> = dossier::Entity::find()
-        .select_only()
-        .columns([
-            dossier::Column::Id,
-            dossier::Column::Number,
-            dossier::Column::DemarcheId,
-            dossier::Column::ProfileId,
-            dossier::Column::Status,
-            dossier::Column::SubmittedAt,
-        ])
-        .filter(dossier::Column::ProfileId.is_in(my_profile_ids(db, account).await?))
-        .filter(dossier::Column::Status.ne(DossierStatus::Brouillon.as_str()))
-        .order_by_desc(dossier::Column::SubmittedAt)
-        .order_by_desc(dossier::Column::Id)
-        .into_model::<FiledRow>()
+    let rows = FiledRow::find_by_statement(db.get_database_backend().build(&query))
         .all(db)
         .await?;
-    let titles: HashMap<i32, String> = demarche::Entity::find()
-        .select_only()
-        .columns([demarche::Column::Id, demarche::Column::Title])
-        .filter(
-            demarche::Column::Id.is_in(rows.iter().map(|r| r.demarche_id).collect::<HashSet<_>>()),
-        )
-        .into_tuple::<(i32, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let profiles = profile_names(db, rows.iter().map(|r| r.profile_id)).await?;
     Ok(rows
         .into_iter()
-        .map(|r| DossierRow {
-            id: r.id,
-            number: r.number.unwrap_or_default(),
-            demarche_title: titles.get(&r.demarche_id).cloned().unwrap_or_default(),
-            profile_name: profiles.get(&r.profile_id).cloned().unwrap_or_default(),
-            submitted: r.submitted_at.map(format_date).unwrap_or_default(),
-            status: DossierStatus::parse(&r.status).unwrap_or(DossierStatus::Brouillon),
+        .map(|r| {
+            let profile_name = match (r.owner_first_name, r.owner_last_name) {
+                (Some(first), Some(last)) => format!("{first} {last} (particulier)"),
+                _ => {
+                    let kind =
+                        ProfileKind::parse(&r.profile_kind).unwrap_or(ProfileKind::Collectivite);
+                    format!("{} ({})", r.profile_name, kind.label().to_lowercase())
+                }
+            };
+            DossierRow {
+                id: r.id,
+                number: r.number.unwrap_or_default(),
+                demarche_title: r.demarche_title,
+                profile_name,
+                submitted: r.submitted_at.map(format_date).unwrap_or_default(),
+                status: DossierStatus::parse(&r.status).unwrap_or(DossierStatus::Brouillon),
+            }
         })
         .collect())
 }
@@ -1065,10 +1114,13 @@ pub async fn dossiers(
 struct FiledRow {
     id: i32,
     number: Option<String>,
-    demarche_id: i32,
-    profile_id: i32,
     status: String,
     submitted_at: Option<sea_orm::prelude::TimeDateTimeWithTimeZone>,
+    demarche_title: String,
+    profile_name: String,
+    profile_kind: String,
+    owner_first_name: Option<String>,
+    owner_last_name: Option<String>,
 }
 
 /// A dossier's page.
