@@ -3,7 +3,7 @@
 //! pages are for the user's convenience only; these checks are the real ones.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::ConnectInfo;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -38,14 +38,19 @@ pub async fn current_account() -> Result<Option<account::Model>, AppError> {
     let Some(id) = id else {
         return Ok(None);
     };
-    // A page asks several times (the header, the page's own data): one query per request.
+    // A page asks several times, at the same moment (the header, the page's own data):
+    // the first asker reads the account while the others wait for its answer.
     let memo = page_request()
         .then(leptos::prelude::use_context::<AccountMemo>)
         .flatten();
-    if let Some(memo) = &memo
-        && let Some(row) = memo.get(id)
+    let mut slot = match &memo {
+        Some(memo) => Some(memo.0.lock().await),
+        None => None,
+    };
+    if let Some(Some((memo_id, row))) = slot.as_deref()
+        && *memo_id == id
     {
-        return Ok(row);
+        return Ok(row.clone());
     }
     let state = app_state();
     let row = account::Entity::find_by_id(id)
@@ -56,8 +61,8 @@ pub async fn current_account() -> Result<Option<account::Model>, AppError> {
         // The account is gone: forget it.
         let _ = session.flush().await;
     }
-    if let Some(memo) = memo {
-        memo.set(id, row.clone());
+    if let Some(slot) = slot.as_deref_mut() {
+        *slot = Some((id, row.clone()));
     }
     Ok(row)
 }
@@ -66,23 +71,10 @@ pub async fn current_account() -> Result<Option<account::Model>, AppError> {
 /// Provided fresh for every request (see `startup::router`); used only for GET requests,
 /// which change nothing (a server function that changes the account reads it again).
 #[derive(Clone, Default)]
-pub struct AccountMemo(Arc<Mutex<Option<MemoEntry>>>);
+pub struct AccountMemo(Arc<tokio::sync::Mutex<Option<MemoEntry>>>);
 
 /// An account id of a session and what the database said of it.
 type MemoEntry = (i32, Option<account::Model>);
-
-impl AccountMemo {
-    fn get(&self, id: i32) -> Option<Option<account::Model>> {
-        let memo = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        memo.as_ref()
-            .filter(|(memo_id, _)| *memo_id == id)
-            .map(|(_, row)| row.clone())
-    }
-
-    fn set(&self, id: i32, row: Option<account::Model>) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((id, row));
-    }
-}
 
 /// Whether the current request is a GET (a page being rendered).
 fn page_request() -> bool {
