@@ -68,9 +68,9 @@ fn backend(e: sea_orm::DbErr) -> session_store::Error {
     }
 }
 
-#[async_trait]
-impl SessionStore for DbSessionStore {
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
+impl DbSessionStore {
+    /// The row of a session record.
+    fn row(&self, record: &Record) -> session_store::Result<session::ActiveModel> {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let account_id = record
@@ -79,12 +79,39 @@ impl SessionStore for DbSessionStore {
             .and_then(|v| v.as_i64())
             .and_then(|v| i32::try_from(v).ok());
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let row = session::ActiveModel {
+        Ok(session::ActiveModel {
             id_hash: Set(id_hash(&record.id)),
             data: Set(data),
             expires_at: Set(self.expiry_of(record, now)),
             account_id: Set(account_id),
-        };
+        })
+    }
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    /// A new session: its id is drawn again in the (128-bit, so theoretical) case that
+    /// another session has it, instead of overwriting that session.
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        loop {
+            let inserted = session::Entity::insert(self.row(record)?)
+                .on_conflict(
+                    OnConflict::column(session::Column::IdHash)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&self.db)
+                .await
+                .map_err(backend)?;
+            if inserted > 0 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let row = self.row(record)?;
         session::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(session::Column::IdHash)
