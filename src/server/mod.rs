@@ -7,6 +7,7 @@ pub mod db;
 pub mod entities;
 pub mod limits;
 pub mod mail;
+pub mod page_cache;
 pub mod password;
 pub mod password_policy;
 pub mod second_factor;

@@ -102,6 +102,10 @@ pub struct Settings {
     /// A stored file that no row references is removed once it is this old
     /// (`GUICHET_UPLOAD_GRACE_MINUTES`, default 1440: a day). See `uploads::cleaner`.
     pub upload_grace: Duration,
+    /// How long a public page, as signed-out visitors see it, is served again before it
+    /// is rendered anew (`GUICHET_PAGE_CACHE_MS`, default 1000; 0: never). See
+    /// `page_cache`.
+    pub page_cache: Duration,
 }
 
 /// The variables Guichet reads, in the order the README lists them.
@@ -120,6 +124,7 @@ pub const VARIABLES: &[&str] = &[
     "GUICHET_TRUST_PROXY",
     "GUICHET_MAX_FILE_MB",
     "GUICHET_UPLOAD_GRACE_MINUTES",
+    "GUICHET_PAGE_CACHE_MS",
     "GUICHET_MAIL_POLL_MS",
     "GUICHET_MAIL_RETRY_BASE_MS",
     "GUICHET_MAIL_RETRY_MAX_MS",
@@ -274,6 +279,11 @@ impl Settings {
                 )?
                 .saturating_mul(60),
             ),
+            page_cache: match get("GUICHET_PAGE_CACHE_MS") {
+                // 0 is a valid choice here: no cache.
+                Some(v) if v.trim() == "0" => Duration::ZERO,
+                v => millis(v, "GUICHET_PAGE_CACHE_MS", 1_000)?,
+            },
             mail: MailSettings {
                 poll_interval: millis(get("GUICHET_MAIL_POLL_MS"), "GUICHET_MAIL_POLL_MS", 2_000)?,
                 retry_base: millis(
@@ -398,6 +408,22 @@ mod tests {
         assert!(!s.demo_data);
         assert!(!s.is_https());
         assert_eq!(s.upload_grace, Duration::from_secs(24 * 3600));
+        assert_eq!(s.page_cache, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_page_cache_can_be_turned_off() {
+        let s = Settings::from_sources(&HashMap::new(), env_of(&[("GUICHET_PAGE_CACHE_MS", "0")]))
+            .expect("valid");
+        assert_eq!(s.page_cache, Duration::ZERO);
+        let s =
+            Settings::from_sources(&HashMap::new(), env_of(&[("GUICHET_PAGE_CACHE_MS", "250")]))
+                .expect("valid");
+        assert_eq!(s.page_cache, Duration::from_millis(250));
+        assert!(
+            Settings::from_sources(&HashMap::new(), env_of(&[("GUICHET_PAGE_CACHE_MS", "-1")]))
+                .is_err()
+        );
     }
 
     #[test]

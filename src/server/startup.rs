@@ -298,6 +298,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
+            super::page_cache::PageCache::new(settings.page_cache),
+            super::page_cache::serve,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             AllowedOrigin::from_public_url(&settings.public_url),
             reject_cross_site,
         ))
@@ -351,6 +355,11 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
 /// The answer to a request whose handler panicked: a plain page in French, same styles.
 fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
     tracing::error!("a request handler panicked");
+    error_page(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The page of an unexpected error (its cause is logged by the caller).
+pub fn error_page(status: StatusCode) -> axum::response::Response {
     let body = format!(
         "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -361,5 +370,5 @@ fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Res
          <p><a href=\"/\">Retour à l’accueil</a></p></main></body></html>",
         crate::branding::DEPARTEMENT
     );
-    (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response()
+    (status, Html(body)).into_response()
 }

@@ -2,7 +2,7 @@ use guichet::demarches::api::FeaturedDemarches;
 use guichet::demarches::model::DemarcheCard;
 use sea_orm::{ConnectionTrait, Statement};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 fn banner(html: &str) -> &str {
     let start = html.find("Démarches à la Une").expect("the banner heading");
@@ -192,4 +192,73 @@ async fn static_files_are_served_and_missing_ones_are_404() {
 
     let response = app.get("/pkg/does-not-exist.js").await;
     assert_eq!(response.status(), 404);
+}
+
+/// The nonce of a page's `Content-Security-Policy` header.
+fn csp_nonce(response: &reqwest::Response) -> String {
+    let csp = response
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .expect("a CSP header");
+    let start = csp.find("'nonce-").expect("a nonce in the CSP") + "'nonce-".len();
+    let len = csp[start..].find('\'').expect("end of the nonce");
+    csp[start..start + len].to_owned()
+}
+
+#[tokio::test]
+async fn public_pages_are_served_again_with_a_fresh_nonce_then_rendered_anew() {
+    let app = spawn_app_with(&[("GUICHET_PAGE_CACHE_MS", "800".to_string())]).await;
+    let backend = app.db.get_database_backend();
+    let first = app.get("/").await;
+    assert_eq!(first.status(), 200);
+    let first_nonce = csp_nonce(&first);
+    let first_html = first.text().await.expect("body");
+    assert!(first_html.contains(&format!("nonce=\"{first_nonce}\"")));
+    assert!(first_html.contains("Aide au permis de conduire pour les jeunes"));
+    assert!(
+        first_html.contains("class=\"header-login\""),
+        "« Connexion »"
+    );
+
+    // The back-office renames a featured démarche.
+    app.db
+        .execute_raw(Statement::from_string(
+            backend,
+            "UPDATE demarche SET title = 'Aide au permis B pour les jeunes' \
+             WHERE slug = 'aide-permis-de-conduire'",
+        ))
+        .await
+        .expect("update");
+
+    // Within the delay, signed-out visitors get the same page, with a nonce of their own
+    // in its scripts and its CSP header, and never the first visitor's.
+    let second = app.get("/").await;
+    assert_eq!(second.status(), 200);
+    assert!(
+        second
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"))
+    );
+    let second_nonce = csp_nonce(&second);
+    assert_ne!(second_nonce, first_nonce);
+    let second_html = second.text().await.expect("body");
+    assert!(!second_html.contains(&first_nonce));
+    assert!(second_html.contains(&format!("nonce=\"{second_nonce}\"")));
+    assert_eq!(second_html.replace(&second_nonce, &first_nonce), first_html);
+
+    // A signed-in visitor's page is rendered for them: the new title at once.
+    let browser = crate::dossiers::signed_in(&app, "cache.visiteuse@example.org").await;
+    let mine = browser.get("/").await.text().await.expect("body");
+    assert!(mine.contains("Aide au permis B pour les jeunes"));
+    assert!(mine.contains("Connecté : "), "the header shows the account");
+    assert!(!mine.contains("class=\"header-login\""));
+
+    // Once the delay is over, the page is rendered anew.
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    let third = app.get("/").await.text().await.expect("body");
+    assert!(third.contains("Aide au permis B pour les jeunes"));
+    assert!(!third.contains("Aide au permis de conduire pour les jeunes"));
 }

@@ -98,6 +98,9 @@ pub fn test_settings_with(
     env.insert("GUICHET_MAIL_POLL_MS", "100".to_string());
     env.insert("GUICHET_MAIL_RETRY_BASE_MS", "150".to_string());
     env.insert("GUICHET_MAIL_RETRY_MAX_MS", "600".to_string());
+    // Tests change the database between two requests of a page: every request renders
+    // (the cache of public pages has its own test, `pages::public_pages_…`).
+    env.insert("GUICHET_PAGE_CACHE_MS", "0".to_string());
     for (name, value) in extra {
         env.insert(*name, value.clone());
     }
