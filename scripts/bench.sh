@@ -282,7 +282,7 @@ done
 [ -n "$verified" ] || fail "the instructor's TOTP code was refused three times"
 INSTRUCTOR_SESSION="$(session_of "$INSTRUCTOR_JAR")"
 [ -n "$INSTRUCTOR_SESSION" ] || fail "no session cookie after the instructor's second factor"
-say "sign-in: $INSTRUCTOR_EMAIL signed in with the second factor"
+say "sign-in: $INSTRUCTOR_EMAIL signed in with the second factor; server VmHWM $(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status") MB"
 
 # ---------------------------------------------------------------------- pages
 # name | path | session cookie
@@ -371,7 +371,7 @@ for entry in "${PAGES[@]}"; do
   NON2XX+=("${non2xx:-0}")
   if [ -n "$non2xx" ]; then ERRORS+=("$name ($path): $non2xx answers were errors (4xx/5xx)"); fi
   if [ -n "$sockets" ]; then ERRORS+=("$name ($path): $sockets"); fi
-  say "  $name: $rps req/s, p50 $p50, p99 $p99"
+  say "  $name: $rps req/s, p50 $p50, p99 $p99; server VmHWM $(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status") MB, VmRSS $(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status") MB"
 done
 
 # The server's memory after every run, while it still runs.
