@@ -8,6 +8,9 @@
 //! that used it. Every load of a session pushes its expiry back, at most once a minute
 //! (a write per active session per minute, not one per request).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
@@ -21,7 +24,14 @@ use super::entities::session;
 pub struct DbSessionStore {
     db: DatabaseConnection,
     idle: i64,
+    /// The sessions this instance pushed back within the last minute, with the expiry it
+    /// wrote: the requests of a session that arrive together push it back once, not each
+    /// with a write of its own (SQLite runs writes one at a time).
+    pushed: Arc<Mutex<HashMap<String, i64>>>,
 }
+
+/// Sessions remembered as pushed back, at most (past this, the older ones are forgotten).
+const PUSHED_MAX: usize = 10_000;
 
 /// How stale a session's stored expiry may get before a request pushes it back.
 const TOUCH_AFTER_SECONDS: i64 = 60;
@@ -29,7 +39,11 @@ const TOUCH_AFTER_SECONDS: i64 = 60;
 impl DbSessionStore {
     /// A store whose sessions expire after 30 idle minutes.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db, idle: 30 * 60 }
+        Self {
+            db,
+            idle: 30 * 60,
+            pushed: Arc::default(),
+        }
     }
 
     /// Sessions expire after `idle` without a request.
@@ -140,17 +154,44 @@ impl SessionStore for DbSessionStore {
         };
         let data = serde_json::from_str(&row.data)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        // The session is in use: push its expiry back (at most once a minute).
+        // The session is in use: push its expiry back (at most once a minute, and once
+        // for the requests of a session that arrive together).
         let mut expires_at = row.expires_at;
-        if expires_at < now + self.idle - TOUCH_AFTER_SECONDS {
-            expires_at = now + self.idle;
-            session::Entity::update_many()
-                .col_expr(session::Column::ExpiresAt, Expr::value(expires_at))
-                .filter(session::Column::IdHash.eq(row.id_hash))
-                .filter(session::Column::ExpiresAt.lt(expires_at))
-                .exec(&self.db)
-                .await
-                .map_err(backend)?;
+        let stale = now + self.idle - TOUCH_AFTER_SECONDS;
+        if expires_at < stale {
+            let claimed = {
+                let mut pushed = self.pushed.lock().unwrap_or_else(|e| e.into_inner());
+                match pushed.get(&row.id_hash) {
+                    Some(&at) if at >= stale => {
+                        expires_at = at;
+                        false
+                    }
+                    _ => {
+                        if pushed.len() >= PUSHED_MAX {
+                            pushed.retain(|_, at| *at >= stale);
+                        }
+                        pushed.insert(row.id_hash.clone(), now + self.idle);
+                        true
+                    }
+                }
+            };
+            if claimed {
+                expires_at = now + self.idle;
+                let pushed_back = session::Entity::update_many()
+                    .col_expr(session::Column::ExpiresAt, Expr::value(expires_at))
+                    .filter(session::Column::IdHash.eq(row.id_hash.clone()))
+                    .filter(session::Column::ExpiresAt.lt(expires_at))
+                    .exec(&self.db)
+                    .await;
+                if let Err(e) = pushed_back {
+                    // Not pushed back: the next request tries again.
+                    self.pushed
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&row.id_hash);
+                    return Err(backend(e));
+                }
+            }
         }
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;

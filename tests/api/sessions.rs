@@ -157,3 +157,27 @@ async fn a_session_in_use_stays_open_and_an_idle_one_ends() {
         Some("/connexion?retour=/mon-compte")
     );
 }
+
+#[tokio::test]
+async fn the_requests_of_a_session_arriving_together_push_it_back_once() {
+    const EMAIL: &str = "rafale@example.org";
+    let app = spawn_app().await;
+    verified_account(&app, EMAIL).await;
+    let browser = Browser::new(&app);
+    ok(browser.sign_in(EMAIL, PASSWORD).await).await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let idle = 30 * 60;
+
+    // A page's requests after 28 idle minutes, all at once: each finds the session open.
+    set_session_expiry(&app, now + 120).await;
+    let answers = futures::future::join_all((0..12).map(|_| browser.who())).await;
+    assert!(answers.iter().all(Option::is_some), "{answers:?}");
+    let pushed = session_expiry(&app).await;
+    assert!(pushed >= now + idle - 5, "pushed back: {pushed}");
+
+    // This instance pushed it back within the minute: a later request writes nothing
+    // (the row set back here stays as it is), one write per session and minute.
+    set_session_expiry(&app, now + 120).await;
+    assert!(browser.who().await.is_some());
+    assert_eq!(session_expiry(&app).await, now + 120);
+}
