@@ -159,6 +159,8 @@ test.describe('compte', () => {
     await expect(page.getByText('27 mars 1985')).toBeVisible();
 
     await page.getByRole('link', { name: 'Modifier votre adresse postale' }).click();
+    // As for the birth date: the navigation's data redraws the form once it arrives.
+    await page.waitForLoadState('networkidle');
     await page.getByRole('textbox', { name: 'Numéro et voie' }).fill('12 rue des Tilleuls');
     await page.getByRole('textbox', { name: 'Code postal' }).fill('1234');
     await page.getByRole('textbox', { name: 'Commune' }).fill('Valbourg');
