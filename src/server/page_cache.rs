@@ -91,7 +91,11 @@ fn cache_key(request: &Request) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .any(|c| c.trim_start().starts_with(&format!("{SESSION_COOKIE}=")));
+        .any(|c| {
+            c.trim_start()
+                .strip_prefix(SESSION_COOKIE)
+                .is_some_and(|rest| rest.starts_with('='))
+        });
     if signed_in {
         return None;
     }
