@@ -72,7 +72,7 @@ pub async fn export_csv(
     session: Session,
     Query(mut query): Query<AuditQuery>,
 ) -> Response {
-    let account = match session_admin(&state.db, &session).await {
+    let account = match session_admin(&state, &session).await {
         Ok(a) => a,
         Err(AppError::Unauthenticated) => return sign_in_first("/admin/journal"),
         Err(e) => return error_response(e),

@@ -229,7 +229,7 @@ async fn instructed_dossier(
     ),
     Response,
 > {
-    let account = match session_instructor(&state.db, session).await {
+    let account = match session_instructor(&state, session).await {
         Ok(a) => a,
         Err(AppError::Unauthenticated) => {
             return Err(sign_in_first(&format!("/instruction/dossiers/{id}")));
@@ -397,7 +397,7 @@ pub async fn citizen_message_post(
     multipart: Multipart,
 ) -> Response {
     let page = format!("/mon-compte/dossiers/{id}");
-    let account = match session_account(&state.db, &session).await {
+    let account = match session_account(&state, &session).await {
         Ok(Some(a)) => a,
         Ok(None) => return sign_in_first(&page),
         Err(e) => return error_response(e),
@@ -591,7 +591,7 @@ pub async fn bulk_post(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let page = format!("/instruction/demarches/{demarche_id}");
-    let account = match session_instructor(&state.db, &session).await {
+    let account = match session_instructor(&state, &session).await {
         Ok(a) => a,
         Err(AppError::Unauthenticated) => return sign_in_first(&page),
         Err(e) => return error_response(e),
@@ -683,7 +683,7 @@ pub async fn export_csv(
     Query(query): Query<QueueQuery>,
 ) -> Response {
     let page = format!("/instruction/demarches/{demarche_id}");
-    let account = match session_instructor(&state.db, &session).await {
+    let account = match session_instructor(&state, &session).await {
         Ok(a) => a,
         Err(AppError::Unauthenticated) => return sign_in_first(&page),
         Err(e) => return error_response(e),
@@ -779,7 +779,7 @@ pub async fn document_download(
     session: Session,
     Path(id): Path<i32>,
 ) -> Response {
-    let account = match session_account(&state.db, &session).await {
+    let account = match session_account(&state, &session).await {
         Ok(Some(a)) => a,
         Ok(None) => return sign_in_first("/mon-compte/documents"),
         Err(e) => return error_response(e),
@@ -807,7 +807,7 @@ pub async fn message_file_download(
     session: Session,
     Path(id): Path<i32>,
 ) -> Response {
-    let account = match session_account(&state.db, &session).await {
+    let account = match session_account(&state, &session).await {
         Ok(Some(a)) => a,
         Ok(None) => return sign_in_first("/mon-compte/dossiers"),
         Err(e) => return error_response(e),

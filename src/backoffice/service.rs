@@ -94,17 +94,45 @@ pub async fn require_demarche<C: ConnectionTrait>(
     account: &account::Model,
     demarche_id: i32,
 ) -> Result<demarche::Model, AppError> {
-    let allowed = match instructed_demarches(db, account).await? {
-        None => true,
-        Some(ids) => ids.contains(&demarche_id),
-    };
-    if !allowed {
-        return Err(AppError::not_found());
+    if !is_staff(account) {
+        return Err(AppError::Forbidden);
     }
-    demarche::Entity::find_by_id(demarche_id)
-        .one(db)
-        .await?
-        .ok_or_else(AppError::not_found)
+    // One query: the démarche, if the account is an administrator or a member of one of
+    // its services.
+    let mut select = demarche::Entity::find_by_id(demarche_id);
+    if !is_admin(account) {
+        select = select.filter(
+            Expr::col((demarche::Entity, demarche::Column::Id)).in_subquery(
+                Query::select()
+                    .column((
+                        demarche_service::Entity,
+                        demarche_service::Column::DemarcheId,
+                    ))
+                    .from(demarche_service::Entity)
+                    .inner_join(
+                        service_member::Entity,
+                        Expr::col((service_member::Entity, service_member::Column::ServiceId))
+                            .equals((
+                                demarche_service::Entity,
+                                demarche_service::Column::ServiceId,
+                            )),
+                    )
+                    .and_where(
+                        Expr::col((service_member::Entity, service_member::Column::AccountId))
+                            .eq(account.id),
+                    )
+                    .and_where(
+                        Expr::col((
+                            demarche_service::Entity,
+                            demarche_service::Column::DemarcheId,
+                        ))
+                        .eq(demarche_id),
+                    )
+                    .to_owned(),
+            ),
+        );
+    }
+    select.one(db).await?.ok_or_else(AppError::not_found)
 }
 
 /// A filed dossier of a démarche the account instructs (404 otherwise, drafts too).
@@ -247,26 +275,53 @@ pub async fn tab_counts<C: ConnectionTrait>(
     demarche_id: i32,
     account_id: i32,
 ) -> Result<TabCounts, AppError> {
-    let rows: Vec<StageCount> = dossier_count::Entity::find()
-        .filter(dossier_count::Column::DemarcheId.eq(demarche_id))
+    // One query: the démarche's counts per status, then the account's follow count
+    // (as a row whose status is NULL).
+    #[derive(FromQueryResult)]
+    struct CountRow {
+        status: Option<String>,
+        n: i64,
+    }
+    let query = Query::select()
+        .column(dossier_count::Column::Status)
+        .column(dossier_count::Column::N)
+        .from(dossier_count::Entity)
+        .and_where(Expr::col(dossier_count::Column::DemarcheId).eq(demarche_id))
+        .union(
+            sea_orm::sea_query::UnionType::All,
+            Query::select()
+                .expr_as(Expr::cust("NULL"), sea_orm::sea_query::Alias::new("status"))
+                .column(follow_count::Column::N)
+                .from(follow_count::Entity)
+                .and_where(Expr::col(follow_count::Column::AccountId).eq(account_id))
+                .and_where(Expr::col(follow_count::Column::DemarcheId).eq(demarche_id))
+                .to_owned(),
+        )
+        .to_owned();
+    let counted = CountRow::find_by_statement(db.get_database_backend().build(&query))
         .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|c| {
-            let stage = DossierStatus::parse(&c.status)?.stage();
-            Some(StageCount { stage, n: c.n })
-        })
-        .collect();
+        .await?;
+    let mut suivis = 0;
+    let mut rows = Vec::with_capacity(counted.len());
+    for c in counted {
+        match c.status {
+            Some(status) => {
+                if let Some(status) = DossierStatus::parse(&status) {
+                    rows.push(StageCount {
+                        stage: status.stage(),
+                        n: c.n,
+                    });
+                }
+            }
+            None => suivis = u64::try_from(c.n).unwrap_or(0),
+        }
+    }
     let of = |stage: i16| {
         rows.iter()
             .filter(|r| r.stage == stage)
             .map(|r| u64::try_from(r.n).unwrap_or(0))
             .sum::<u64>()
     };
-    let suivis = follow_count::Entity::find_by_id((account_id, demarche_id))
-        .one(db)
-        .await?
-        .map_or(0, |r| u64::try_from(r.n).unwrap_or(0));
     Ok(TabCounts {
         a_traiter: of(1),
         en_cours: of(2),

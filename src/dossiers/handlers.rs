@@ -214,7 +214,7 @@ async fn handle_page_post(
     number: usize,
     mut multipart: Multipart,
 ) -> Result<PostOutcome, AppError> {
-    let account = session_account(&state.db, session)
+    let account = session_account(&state, session)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if account.email_verified_at.is_none() {
@@ -451,7 +451,7 @@ pub async fn download(
     // Only the four kinds the scanner accepted reach here, served with their own type
     // and `nosniff`; a PDF with JavaScript or embedded files was refused at upload.
     let inline = query.contains_key("apercu");
-    let account = match session_account(&state.db, &session).await {
+    let account = match session_account(&state, &session).await {
         Ok(Some(account)) => account,
         Ok(None) => return sign_in_first(&format!("/pieces/{file_id}")),
         Err(e) => return error_response(e),
@@ -467,7 +467,7 @@ pub async fn download(
             .await
             .is_err()
         {
-            let instructor = crate::server::auth::session_instructor(&state.db, &session).await;
+            let instructor = crate::server::auth::session_instructor(&state, &session).await;
             match instructor {
                 Ok(a) => {
                     crate::backoffice::service::require_dossier(&state.db, &a, file.dossier_id)
@@ -529,7 +529,7 @@ pub async fn pdf_copy(
     session: Session,
     Path(id): Path<i32>,
 ) -> Response {
-    let account = match session_account(&state.db, &session).await {
+    let account = match session_account(&state, &session).await {
         Ok(Some(account)) => account,
         Ok(None) => return sign_in_first(&format!("/mon-compte/dossiers/{id}")),
         Err(e) => return error_response(e),

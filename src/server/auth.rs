@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tower_sessions::Session;
 
 use super::entities::account;
-use super::state::app_state;
+use super::state::{AppState, app_state};
 use crate::account::model::{CurrentUser, Role};
 use crate::error::AppError;
 
@@ -53,10 +53,7 @@ pub async fn current_account() -> Result<Option<account::Model>, AppError> {
         return Ok(row.clone());
     }
     let state = app_state();
-    let row = account::Entity::find_by_id(id)
-        .filter(account::Column::Active.eq(true))
-        .one(&state.db)
-        .await?;
+    let row = account_of(&state, &session, id).await?;
     if row.is_none() {
         // The account is gone: forget it.
         let _ = session.flush().await;
@@ -127,10 +124,10 @@ async fn check_role(
 
 /// Like [`require_role`]`(Role::Instructor)`, for plain axum handlers.
 pub async fn session_instructor(
-    db: &sea_orm::DatabaseConnection,
+    state: &AppState,
     session: &Session,
 ) -> Result<account::Model, AppError> {
-    let account = session_account(db, session)
+    let account = session_account(state, session)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     check_role(session, account, Role::Instructor).await
@@ -138,10 +135,10 @@ pub async fn session_instructor(
 
 /// The administrator of a session (with the second factor), for plain axum handlers.
 pub async fn session_admin(
-    db: &sea_orm::DatabaseConnection,
+    state: &AppState,
     session: &Session,
 ) -> Result<account::Model, AppError> {
-    let account = session_account(db, session)
+    let account = session_account(state, session)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     check_role(session, account, Role::Admin).await
@@ -260,7 +257,7 @@ pub async fn require_manager(
 /// The signed-in account of a session, for plain axum handlers (downloads, uploads)
 /// that run outside a server function.
 pub async fn session_account(
-    db: &sea_orm::DatabaseConnection,
+    state: &AppState,
     session: &Session,
 ) -> Result<Option<account::Model>, AppError> {
     let id: Option<i32> = session
@@ -270,6 +267,29 @@ pub async fn session_account(
     let Some(id) = id else {
         return Ok(None);
     };
+    account_of(state, session, id).await
+}
+
+/// The active account `id` of `session`: the one read with the session if the store
+/// kept it for this request, else read now.
+async fn account_of(
+    state: &AppState,
+    session: &Session,
+    id: i32,
+) -> Result<Option<account::Model>, AppError> {
+    match session
+        .id()
+        .and_then(|sid| state.loaded_accounts.take(sid, id))
+    {
+        Some(row) => Ok(row),
+        None => read_account(&state.db, id).await,
+    }
+}
+
+async fn read_account(
+    db: &sea_orm::DatabaseConnection,
+    id: i32,
+) -> Result<Option<account::Model>, AppError> {
     Ok(account::Entity::find_by_id(id)
         .filter(account::Column::Active.eq(true))
         .one(db)

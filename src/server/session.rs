@@ -13,12 +13,15 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QuerySelect,
+    RelationTrait, Set,
+};
 use sha2::{Digest, Sha256};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
-use super::entities::session;
+use super::entities::{account, session};
 
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
@@ -28,6 +31,49 @@ pub struct DbSessionStore {
     /// wrote: the requests of a session that arrive together push it back once, not each
     /// with a write of its own (SQLite runs writes one at a time).
     pushed: Arc<Mutex<HashMap<String, i64>>>,
+    /// The accounts read together with their sessions, for the request that loaded them.
+    accounts: LoadedAccounts,
+}
+
+/// The account of each session loaded, read in the same query as the session and kept
+/// until the request that loaded it asks for it (`take`): a signed-in page makes one
+/// round trip to the database for both instead of two. What `take` returns is never
+/// older than the request's own load of its session (a later load replaces it).
+#[derive(Clone, Debug, Default)]
+pub struct LoadedAccounts(Arc<Mutex<HashMap<Id, Loaded>>>);
+
+#[derive(Clone, Debug)]
+struct Loaded {
+    /// The account id the session's row names.
+    account_id: i32,
+    /// That account if it exists and is active.
+    account: Option<account::Model>,
+}
+
+/// Accounts kept at most (requests that load a session but never ask for its account,
+/// a few per page, leave theirs behind: past this, all are forgotten).
+const LOADED_MAX: usize = 10_000;
+
+impl LoadedAccounts {
+    fn put(&self, id: Id, loaded: Loaded) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= LOADED_MAX {
+            map.clear();
+        }
+        map.insert(id, loaded);
+    }
+
+    /// The account read with session `id` if that session names `account_id`:
+    /// `Some(None)` when the account is gone or deactivated, `None` when nothing was
+    /// kept for it (read the account instead).
+    pub fn take(&self, id: Id, account_id: i32) -> Option<Option<account::Model>> {
+        let loaded = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id)?;
+        (loaded.account_id == account_id).then_some(loaded.account)
+    }
 }
 
 /// Sessions remembered as pushed back, at most (past this, the older ones are forgotten).
@@ -43,7 +89,14 @@ impl DbSessionStore {
             db,
             idle: 30 * 60,
             pushed: Arc::default(),
+            accounts: LoadedAccounts::default(),
         }
+    }
+
+    /// Keeps the accounts read with the sessions in `accounts` (see [`LoadedAccounts`]).
+    pub fn with_accounts(mut self, accounts: LoadedAccounts) -> Self {
+        self.accounts = accounts;
+        self
     }
 
     /// Sessions expire after `idle` without a request.
@@ -144,14 +197,25 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let Some(row) = session::Entity::find_by_id(id_hash(session_id))
+        let Some((row, account)) = session::Entity::find_by_id(id_hash(session_id))
             .filter(session::Column::ExpiresAt.gt(now))
+            .select_also(account::Entity)
+            .join(JoinType::LeftJoin, session::Relation::Account.def())
             .one(&self.db)
             .await
             .map_err(backend)?
         else {
             return Ok(None);
         };
+        if let Some(account_id) = row.account_id {
+            self.accounts.put(
+                *session_id,
+                Loaded {
+                    account_id,
+                    account: account.filter(|a| a.active),
+                },
+            );
+        }
         let data = serde_json::from_str(&row.data)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         // The session is in use: push its expiry back (at most once a minute, and once
@@ -235,4 +299,85 @@ pub async fn end_sessions_of<C: sea_orm::ConnectionTrait>(
         .exec(conn)
         .await?
         .rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn an_account(id: i32) -> account::Model {
+        let at = time::OffsetDateTime::UNIX_EPOCH;
+        account::Model {
+            id,
+            email: format!("a{id}@example.org"),
+            password_hash: String::new(),
+            civilite: String::new(),
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            role: "citizen".into(),
+            email_verified_at: None,
+            active: true,
+            birth_date: None,
+            address_line: None,
+            postal_code: None,
+            commune: None,
+            phone: None,
+            terms_accepted_at: None,
+            deleted_at: None,
+            created_at: at,
+            updated_at: at,
+            totp_secret: None,
+            totp_last_step: None,
+        }
+    }
+
+    #[test]
+    fn an_account_read_with_its_session_is_given_once_and_only_for_that_account() {
+        let accounts = LoadedAccounts::default();
+        let (a, b) = (Id::default(), Id::default());
+        accounts.put(
+            a,
+            Loaded {
+                account_id: 7,
+                account: Some(an_account(7)),
+            },
+        );
+        accounts.put(
+            b,
+            Loaded {
+                account_id: 8,
+                account: None,
+            },
+        );
+        // The session now names another account (signed in again): read it instead.
+        assert_eq!(accounts.take(a, 9), None);
+        // Taken once: a second ask reads the database.
+        accounts.put(
+            a,
+            Loaded {
+                account_id: 7,
+                account: Some(an_account(7)),
+            },
+        );
+        assert_eq!(accounts.take(a, 7).map(|a| a.map(|a| a.id)), Some(Some(7)));
+        assert_eq!(accounts.take(a, 7), None);
+        // Gone or deactivated: known, and said.
+        assert_eq!(accounts.take(b, 8), Some(None));
+    }
+
+    #[test]
+    fn the_accounts_kept_are_bounded() {
+        let accounts = LoadedAccounts::default();
+        for _ in 0..LOADED_MAX + 5 {
+            accounts.put(
+                Id::default(),
+                Loaded {
+                    account_id: 1,
+                    account: None,
+                },
+            );
+        }
+        let kept = accounts.0.lock().map(|m| m.len()).unwrap_or(usize::MAX);
+        assert!(kept <= LOADED_MAX, "{kept}");
+    }
 }

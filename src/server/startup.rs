@@ -77,6 +77,7 @@ impl Application {
             mailer,
             storage,
             leptos_options,
+            loaded_accounts: Default::default(),
         };
         let router = router(state.clone());
         Ok(Self {
@@ -191,7 +192,9 @@ pub fn router(state: AppState) -> Router {
     // with `Expiry::OnInactivity` the cookie and the row would only be renewed when the
     // session's data changes, signing out a citizen who is busy but changes nothing.
     let sessions = SessionManagerLayer::new(
-        DbSessionStore::new(state.db.clone()).with_idle(settings.session_idle),
+        DbSessionStore::new(state.db.clone())
+            .with_idle(settings.session_idle)
+            .with_accounts(state.loaded_accounts.clone()),
     )
     .with_name(SESSION_COOKIE)
     .with_http_only(true)

@@ -17,6 +17,8 @@ pub struct AppState {
     pub mailer: Mailer,
     pub storage: Storage,
     pub leptos_options: LeptosOptions,
+    /// Accounts read along with their sessions (see `session::LoadedAccounts`).
+    pub loaded_accounts: super::session::LoadedAccounts,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -181,3 +181,46 @@ async fn the_requests_of_a_session_arriving_together_push_it_back_once() {
     assert!(browser.who().await.is_some());
     assert_eq!(session_expiry(&app).await, now + 120);
 }
+
+#[tokio::test]
+async fn the_account_read_with_its_session_is_the_one_in_the_database_now() {
+    use guichet::server::entities::account;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    const EMAIL: &str = "lecture@example.org";
+    let app = spawn_app().await;
+    verified_account(&app, EMAIL).await;
+    let browser = Browser::new(&app);
+    ok(browser.sign_in(EMAIL, PASSWORD).await).await;
+    let set = |column: account::Column, value: sea_orm::Value| {
+        let db = app.db.clone();
+        async move {
+            account::Entity::update_many()
+                .col_expr(column, Expr::value(value))
+                .filter(account::Column::Email.eq(EMAIL))
+                .exec(&db)
+                .await
+                .expect("update");
+        }
+    };
+
+    // A change made elsewhere (another instance, the administration) shows on the next
+    // request: what is read with the session is never a copy from an earlier one.
+    set(account::Column::FirstName, "Renommée".into()).await;
+    let who = browser.who().await.expect("signed in");
+    assert_eq!(who.first_name, "Renommée");
+    set(account::Column::FirstName, "Camille".into()).await;
+    assert_eq!(
+        browser.who().await.expect("signed in").first_name,
+        "Camille"
+    );
+
+    // An account deactivated behind the session's back signs it out, for server
+    // functions and pages alike.
+    set(account::Column::Active, false.into()).await;
+    assert!(browser.who().await.is_none(), "signed out");
+    set(account::Column::Active, true.into()).await;
+    assert!(
+        browser.who().await.is_none(),
+        "the session was ended, not only refused"
+    );
+}
