@@ -1079,11 +1079,8 @@ fn PersonalDataView(data: PersonalData) -> impl IntoView {
 pub fn PersonalDataPage() -> impl IntoView {
     // Read again after each change (the address then says what changed), not when an
     // edit form opens.
-    let query = use_query_map();
-    let data = Resource::new(
-        move || query.with(|q| (q.get("modifie"), q.get("message"))),
-        |_| get_personal_data(),
-    );
+    let outcomes = crate::ui::form_outcomes(&["modifie", "message"]);
+    let data = Resource::new(move || outcomes.get(), |_| get_personal_data());
     let title = "Mes données personnelles";
     view! {
         <Title text=title />

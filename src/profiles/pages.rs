@@ -398,9 +398,9 @@ fn ReceiptsForm(id: i32, receipts: bool) -> impl IntoView {
 #[component]
 pub fn ProfileInfoPage() -> impl IntoView {
     let id = profile_id();
-    let query = use_query_map();
+    let outcomes = crate::ui::form_outcomes(&["message"]);
     let detail = Resource::new(
-        move || (id.get(), query.with(|q| q.get("message"))),
+        move || (id.get(), outcomes.get()),
         |(id, _)| get_profile(id),
     );
     view! {
@@ -646,13 +646,9 @@ fn CompositionView(composition: Composition, new_share: Option<NewShare>) -> imp
 pub fn CompositionPage() -> impl IntoView {
     let id = profile_id();
     let query = use_query_map();
+    let outcomes = crate::ui::form_outcomes(&["message", "partage"]);
     let composition = Resource::new(
-        move || {
-            (
-                id.get(),
-                query.with(|q| (q.get("message"), q.get("partage"))),
-            )
-        },
+        move || (id.get(), outcomes.get()),
         |(id, _)| profile_composition(id),
     );
     // The key just generated: asked for only when the address says one was made.

@@ -7,6 +7,25 @@ use crate::error::AppError;
 
 pub mod form;
 
+/// A number that goes up each time the address's query gets a new outcome of a form:
+/// one of `keys` set (« ?modifie=adresse » after a change), or set to another value.
+/// A page reads its data again when this changes, and not when the outcome leaves the
+/// address (a « Modifier » link opening a form): reading it then would redraw the form
+/// the person has started to fill in when the answer arrives, losing what they typed.
+pub fn form_outcomes(keys: &'static [&'static str]) -> Memo<u32> {
+    let query = leptos_router::hooks::use_query_map();
+    let state = Memo::new(move |before: Option<&(u32, Vec<Option<String>>)>| {
+        let now: Vec<Option<String>> = query.with(|q| keys.iter().map(|k| q.get(k)).collect());
+        let n = match before {
+            None => 0,
+            Some((n, seen)) if now.iter().any(Option::is_some) && now != *seen => n + 1,
+            Some((n, _)) => *n,
+        };
+        (n, now)
+    });
+    Memo::new(move |_| state.with(|(n, _)| *n))
+}
+
 /// Shown while a page's data loads (only seen during client-side navigation: the
 /// server sends complete pages).
 #[component]
