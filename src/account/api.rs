@@ -50,7 +50,7 @@ pub async fn sign_in(
 ) -> Result<(), AppError> {
     respond(
         async move {
-            let state = app_state();
+            let state = app_state()?;
             let account = service::sign_in(&state, &email, password).await?;
             let session = auth::session().await?;
             let staff = auth::needs_second_factor(&account);
@@ -106,7 +106,7 @@ pub async fn sign_up(
 ) -> Result<(), AppError> {
     respond(
         async move {
-            let state = app_state();
+            let state = app_state()?;
             service::sign_up(
                 &state,
                 service::SignUp {
@@ -133,7 +133,7 @@ pub async fn resend_verification() -> Result<(), AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::resend_verification(&app_state(), &account).await?;
+            service::resend_verification(&app_state()?, &account).await?;
             redirect("/mon-compte?message=courriel-renvoye");
             Ok(())
         }
@@ -146,7 +146,7 @@ pub async fn resend_verification() -> Result<(), AppError> {
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     respond(
         async move {
-            service::request_reset(&app_state(), &email).await?;
+            service::request_reset(&app_state()?, &email).await?;
             redirect("/mot-de-passe-oublie/envoye");
             Ok(())
         }
@@ -157,7 +157,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 /// Whether a reset link can still be used (the page shows the form or says it expired).
 #[server]
 pub async fn reset_link_valid(jeton: String) -> Result<bool, AppError> {
-    respond(async move { service::reset_token_valid(&app_state(), &jeton).await }.await)
+    respond(async move { service::reset_token_valid(&app_state()?, &jeton).await }.await)
 }
 
 /// Sets the new password of a reset link, ends every other session and signs in.
@@ -169,7 +169,7 @@ pub async fn reset_password(
 ) -> Result<(), AppError> {
     respond(
         async move {
-            let state = app_state();
+            let state = app_state()?;
             let account =
                 service::reset_password(&state, &jeton, &password, &password_confirmation).await?;
             let session = auth::session().await?;
@@ -197,7 +197,7 @@ pub async fn reset_password(
 pub async fn confirm_email(jeton: String) -> Result<(), AppError> {
     respond(
         async move {
-            match service::confirm_email(&app_state(), &jeton).await? {
+            match service::confirm_email(&app_state()?, &jeton).await? {
                 service::Confirmed::Verified => redirect("/adresse-confirmee"),
                 service::Confirmed::Changed => redirect("/adresse-confirmee?changement=1"),
             }
@@ -230,7 +230,7 @@ pub async fn get_personal_data() -> Result<PersonalData, AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::personal_data(&app_state(), &account).await
+            service::personal_data(&app_state()?, &account).await
         }
         .await,
     )
@@ -249,7 +249,7 @@ pub async fn update_personal_field(field: String, value: Option<String>) -> Resu
         async move {
             let account = auth::require_user().await?;
             service::update_field(
-                &app_state(),
+                &app_state()?,
                 account,
                 &field,
                 value.as_deref().unwrap_or(""),
@@ -278,7 +278,7 @@ pub async fn update_birth_date(
         async move {
             let account = auth::require_user().await?;
             service::update_birth_date(
-                &app_state(),
+                &app_state()?,
                 account,
                 &birth_day,
                 &birth_month,
@@ -301,8 +301,14 @@ pub async fn update_address(
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::update_address(&app_state(), account, &address_line, &postal_code, &commune)
-                .await?;
+            service::update_address(
+                &app_state()?,
+                account,
+                &address_line,
+                &postal_code,
+                &commune,
+            )
+            .await?;
             redirect(&saved("adresse"));
             Ok(())
         }
@@ -319,7 +325,7 @@ pub async fn request_email_change(
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::request_email_change(&app_state(), account, &new_email, &current_password)
+            service::request_email_change(&app_state()?, account, &new_email, &current_password)
                 .await?;
             redirect("/mon-compte/donnees-personnelles?message=email-envoye");
             Ok(())
@@ -340,7 +346,7 @@ pub async fn change_password(
             let account = auth::require_user().await?;
             let id = account.id;
             service::change_password(
-                &app_state(),
+                &app_state()?,
                 account,
                 &current_password,
                 &password,
@@ -364,7 +370,7 @@ pub async fn delete_account(current_password: String) -> Result<(), AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::delete_account(&app_state(), account, &current_password).await?;
+            service::delete_account(&app_state()?, account, &current_password).await?;
             let session = auth::session().await?;
             auth::end_session(&session).await?;
             redirect("/compte-supprime");
@@ -388,7 +394,7 @@ pub async fn second_factor_enrolment() -> Result<EnrolmentView, AppError> {
     respond(
         async move {
             let session = auth::session().await?;
-            let e = second_factor::enrolment(&app_state(), &session).await?;
+            let e = second_factor::enrolment(&app_state()?, &session).await?;
             Ok(EnrolmentView {
                 email: e.email,
                 secret: e.secret,
@@ -409,7 +415,7 @@ pub async fn confirm_second_factor(
         async move {
             let session = auth::session().await?;
             let next = second_factor::confirm_enrolment(
-                &app_state(),
+                &app_state()?,
                 &session,
                 &code,
                 confiance.is_some(),
@@ -429,7 +435,7 @@ pub async fn verify_second_factor(code: String, confiance: Option<String>) -> Re
         async move {
             let session = auth::session().await?;
             let next =
-                second_factor::verify(&app_state(), &session, &code, confiance.is_some()).await?;
+                second_factor::verify(&app_state()?, &session, &code, confiance.is_some()).await?;
             redirect(&next);
             Ok(())
         }

@@ -82,7 +82,7 @@ pub async fn admin_demarches() -> Result<Vec<AdminDemarcheRow>, AppError> {
     respond(
         async move {
             admin().await?;
-            service::list(&app_state().db).await
+            service::list(&app_state()?.db).await
         }
         .await,
     )
@@ -94,7 +94,7 @@ pub async fn admin_demarche(id: i32) -> Result<DemarcheEditor, AppError> {
         async move {
             admin().await?;
             let notice = take_notice().await;
-            service::editor(&app_state(), id, notice).await
+            service::editor(&app_state()?, id, notice).await
         }
         .await,
     )
@@ -106,7 +106,7 @@ pub async fn create_demarche(settings: DemarcheSettings) -> Result<(), AppError>
     respond(
         async move {
             let (_, actor) = admin().await?;
-            let id = service::create(&app_state(), &actor, &settings)
+            let id = service::create(&app_state()?, &actor, &settings)
                 .await
                 .map_err(prefixed)?;
             notice("La démarche est créée, en brouillon : construisez son formulaire, puis publiez-la.").await;
@@ -123,7 +123,7 @@ pub async fn update_demarche(id: i32, settings: DemarcheSettings) -> Result<(), 
     respond(
         async move {
             let (_, actor) = admin().await?;
-            service::update(&app_state(), &actor, id, &settings)
+            service::update(&app_state()?, &actor, id, &settings)
                 .await
                 .map_err(prefixed)?;
             notice("La description est enregistrée.").await;
@@ -139,7 +139,7 @@ pub async fn duplicate_demarche(id: i32) -> Result<(), AppError> {
     respond(
         async move {
             let (_, actor) = admin().await?;
-            let new_id = service::duplicate(&app_state(), &actor, id).await?;
+            let new_id = service::duplicate(&app_state()?, &actor, id).await?;
             notice("La copie est créée, en brouillon : modifiez son titre et son adresse.").await;
             leptos_axum::redirect(&format!("/admin/demarches/{new_id}"));
             Ok(())
@@ -154,7 +154,7 @@ pub async fn publish_demarche(id: i32) -> Result<(), AppError> {
     respond(
         async move {
             let (_, actor) = admin().await?;
-            let text = service::publish(&app_state(), &actor, id).await?;
+            let text = service::publish(&app_state()?, &actor, id).await?;
             notice(text).await;
             leptos_axum::redirect(&format!("/admin/demarches/{id}"));
             Ok(())
@@ -169,7 +169,7 @@ pub async fn set_demarche_open(id: i32, ouvrir: bool) -> Result<(), AppError> {
     respond(
         async move {
             let (_, actor) = admin().await?;
-            let text = service::set_open(&app_state(), &actor, id, ouvrir).await?;
+            let text = service::set_open(&app_state()?, &actor, id, ouvrir).await?;
             notice(text).await;
             leptos_axum::redirect(&format!("/admin/demarches/{id}"));
             Ok(())
@@ -190,7 +190,7 @@ pub async fn attach_service(
     respond(
         async move {
             let (_, actor) = admin().await?;
-            service::attach_service(&app_state(), &actor, service_id, demarche_id, rattacher)
+            service::attach_service(&app_state()?, &actor, service_id, demarche_id, rattacher)
                 .await?;
             let (page, anchor) = if retour == "service" {
                 (format!("/admin/services/{service_id}"), "demarches")
@@ -219,7 +219,7 @@ pub async fn admin_form(id: i32) -> Result<(DemarcheEditor, FormDefinition), App
         async move {
             admin().await?;
             let notice = take_notice().await;
-            let editor = service::editor(&app_state(), id, notice).await?;
+            let editor = service::editor(&app_state()?, id, notice).await?;
             let def = editor.definition.clone();
             Ok((editor, def))
         }
@@ -239,7 +239,7 @@ pub async fn add_page(id: i32, title: String) -> Result<(), AppError> {
         async move {
             let (_, actor) = admin().await?;
             let what = format!("Page ajoutée : « {} »", title.trim());
-            let key = service::edit_form(&app_state(), &actor, id, &what, |def| {
+            let key = service::edit_form(&app_state()?, &actor, id, &what, |def| {
                 Ok(builder::add_page(def, &title))
             })
             .await?;
@@ -257,7 +257,7 @@ pub async fn admin_page(id: i32, page: String) -> Result<PageEditor, AppError> {
     respond(
         async move {
             admin().await?;
-            service::page_editor(&app_state(), id, &page).await
+            service::page_editor(&app_state()?, id, &page).await
         }
         .await,
     )
@@ -287,7 +287,7 @@ pub async fn save_page(
                 condition_choices: Vec::new(),
             };
             let what = format!("Page modifiée : « {} »", title.trim());
-            service::edit_form(&app_state(), &actor, id, &what, |def| {
+            service::edit_form(&app_state()?, &actor, id, &what, |def| {
                 builder::update_page(def, &page, &editor).map_err(|errors| {
                     invalid(
                         errors,
@@ -322,7 +322,7 @@ pub async fn move_page(
         async move {
             let (_, actor) = admin().await?;
             let what = format!("Page déplacée : {page}");
-            service::edit_form(&app_state(), &actor, id, &what, |def| {
+            service::edit_form(&app_state()?, &actor, id, &what, |def| {
                 Ok(match vers {
                     Some(to) => builder::move_page(def, &page, to),
                     None => builder::move_page_by(def, &page, if sens == "haut" { -1 } else { 1 }),
@@ -343,7 +343,7 @@ pub async fn remove_page(id: i32, page: String) -> Result<(), AppError> {
         async move {
             let (_, actor) = admin().await?;
             let what = format!("Page supprimée : {page}");
-            service::edit_form(&app_state(), &actor, id, &what, |def| {
+            service::edit_form(&app_state()?, &actor, id, &what, |def| {
                 Ok(builder::remove_page(def, &page))
             })
             .await?;
@@ -369,7 +369,7 @@ pub async fn add_field(
             let (_, actor) = admin().await?;
             let group = groupe.filter(|g| !g.is_empty());
             let what = format!("Champ ajouté : « {} »", label.trim());
-            let key = service::edit_form(&app_state(), &actor, id, &what, |def| {
+            let key = service::edit_form(&app_state()?, &actor, id, &what, |def| {
                 builder::add_field(def, &page, group.as_deref(), &kind, &label).map_err(|e| {
                     invalid(
                         vec![e],
@@ -396,7 +396,7 @@ pub async fn admin_field(id: i32, key: String) -> Result<FieldEditor, AppError> 
         async move {
             admin().await?;
             let notice = take_notice().await;
-            service::field_editor(&app_state(), id, &key, notice).await
+            service::field_editor(&app_state()?, id, &key, notice).await
         }
         .await,
     )
@@ -408,7 +408,7 @@ pub async fn save_field(id: i32, key: String, settings: FieldSettings) -> Result
     respond(
         async move {
             let (_, actor) = admin().await?;
-            let state = app_state();
+            let state = app_state()?;
             let max_mb = state.settings.max_file_bytes / 1_000_000;
             let what = format!("Champ modifié : « {} » ({key})", settings.label.trim());
             let new_key = service::edit_form(&state, &actor, id, &what, |def| {
@@ -467,7 +467,7 @@ pub async fn move_field(
         async move {
             let (_, actor) = admin().await?;
             let what = format!("Champ déplacé : {key}");
-            service::edit_form(&app_state(), &actor, id, &what, |def| {
+            service::edit_form(&app_state()?, &actor, id, &what, |def| {
                 Ok(match vers {
                     Some(to) => builder::move_field(def, &key, to),
                     None => builder::move_field_by(def, &key, if sens == "haut" { -1 } else { 1 }),
@@ -488,7 +488,7 @@ pub async fn remove_field(id: i32, key: String) -> Result<(), AppError> {
         async move {
             let (_, actor) = admin().await?;
             let what = format!("Champ supprimé : {key}");
-            service::edit_form(&app_state(), &actor, id, &what, |def| {
+            service::edit_form(&app_state()?, &actor, id, &what, |def| {
                 Ok(builder::remove_field(def, &key))
             })
             .await?;
@@ -514,7 +514,7 @@ pub async fn save_email(
         async move {
             let (_, actor) = admin().await?;
             let kind = super::model::EmailKind::parse(&kind).ok_or_else(AppError::not_found)?;
-            service::save_email(&app_state(), &actor, id, kind, &subject, &body).await?;
+            service::save_email(&app_state()?, &actor, id, kind, &subject, &body).await?;
             notice(format!(
                 "« {} » : le texte personnalisé est enregistré.",
                 kind.label()
@@ -537,7 +537,7 @@ pub async fn reset_email(id: i32, kind: String) -> Result<(), AppError> {
         async move {
             let (_, actor) = admin().await?;
             let kind = super::model::EmailKind::parse(&kind).ok_or_else(AppError::not_found)?;
-            service::reset_email(&app_state(), &actor, id, kind).await?;
+            service::reset_email(&app_state()?, &actor, id, kind).await?;
             notice(format!(
                 "« {} » : le texte par défaut du portail est rétabli.",
                 kind.label()
@@ -561,7 +561,7 @@ pub async fn admin_featured() -> Result<(Vec<FeaturedRow>, Option<String>), AppE
         async move {
             admin().await?;
             let notice = take_notice().await;
-            Ok((service::featured_rows(&app_state().db).await?, notice))
+            Ok((service::featured_rows(&app_state()?.db).await?, notice))
         }
         .await,
     )
@@ -579,7 +579,7 @@ pub async fn set_featured(
         async move {
             let (_, actor) = admin().await?;
             let on = une.as_deref() == Some("on");
-            let text = service::set_featured(&app_state(), &actor, id, on, &du, &au).await?;
+            let text = service::set_featured(&app_state()?, &actor, id, on, &du, &au).await?;
             notice(text).await;
             leptos_axum::redirect(&format!("/admin/a-la-une#une-{id}"));
             Ok(())
@@ -595,7 +595,7 @@ pub async fn move_featured(id: i32, sens: String) -> Result<(), AppError> {
         async move {
             let (_, actor) = admin().await?;
             service::move_featured(
-                &app_state(),
+                &app_state()?,
                 &actor,
                 id,
                 if sens == "haut" { -1 } else { 1 },
@@ -615,7 +615,7 @@ pub async fn admin_services() -> Result<Vec<ServiceRow>, AppError> {
     respond(
         async move {
             admin().await?;
-            service::services(&app_state().db).await
+            service::services(&app_state()?.db).await
         }
         .await,
     )
@@ -627,7 +627,7 @@ pub async fn admin_service(id: i32) -> Result<ServiceDetail, AppError> {
         async move {
             admin().await?;
             let notice = take_notice().await;
-            service::service_detail(&app_state().db, id, notice).await
+            service::service_detail(&app_state()?.db, id, notice).await
         }
         .await,
     )
@@ -638,7 +638,7 @@ pub async fn create_service(name: String) -> Result<(), AppError> {
     respond(
         async move {
             let (_, actor) = admin().await?;
-            let id = service::create_service(&app_state(), &actor, &name).await?;
+            let id = service::create_service(&app_state()?, &actor, &name).await?;
             notice("Le service est créé : ajoutez-lui des instructeurs et des démarches.").await;
             leptos_axum::redirect(&format!("/admin/services/{id}"));
             Ok(())
@@ -652,7 +652,7 @@ pub async fn rename_service(id: i32, name: String) -> Result<(), AppError> {
     respond(
         async move {
             let (_, actor) = admin().await?;
-            service::rename_service(&app_state(), &actor, id, &name).await?;
+            service::rename_service(&app_state()?, &actor, id, &name).await?;
             notice("Le service est renommé.").await;
             leptos_axum::redirect(&format!("/admin/services/{id}"));
             Ok(())
@@ -666,7 +666,7 @@ pub async fn add_instructor(id: i32, email: String) -> Result<(), AppError> {
     respond(
         async move {
             let (_, actor) = admin().await?;
-            let text = service::add_member(&app_state(), &actor, id, &email).await?;
+            let text = service::add_member(&app_state()?, &actor, id, &email).await?;
             notice(text).await;
             leptos_axum::redirect(&format!("/admin/services/{id}#instructeurs"));
             Ok(())
@@ -680,7 +680,7 @@ pub async fn remove_instructor(id: i32, account: i32) -> Result<(), AppError> {
     respond(
         async move {
             let (_, actor) = admin().await?;
-            let text = service::remove_member(&app_state(), &actor, id, account).await?;
+            let text = service::remove_member(&app_state()?, &actor, id, account).await?;
             notice(text).await;
             leptos_axum::redirect(&format!("/admin/services/{id}#instructeurs"));
             Ok(())
@@ -696,7 +696,7 @@ pub async fn admin_users(#[server(default)] query: UserQuery) -> Result<UserPage
     respond(
         async move {
             admin().await?;
-            service::users(&app_state().db, query).await
+            service::users(&app_state()?.db, query).await
         }
         .await,
     )
@@ -708,7 +708,7 @@ pub async fn admin_user(id: i32) -> Result<UserDetail, AppError> {
         async move {
             let (account, _) = admin().await?;
             let notice = take_notice().await;
-            service::user_detail(&app_state().db, &account, id, notice).await
+            service::user_detail(&app_state()?.db, &account, id, notice).await
         }
         .await,
     )
@@ -720,7 +720,7 @@ pub async fn change_role(id: i32, role: String) -> Result<(), AppError> {
     respond(
         async move {
             let (_, actor) = admin().await?;
-            let text = service::change_role(&app_state(), &actor, id, &role).await?;
+            let text = service::change_role(&app_state()?, &actor, id, &role).await?;
             notice(text).await;
             leptos_axum::redirect(&format!("/admin/utilisateurs/{id}"));
             Ok(())
@@ -735,7 +735,7 @@ pub async fn set_account_active(id: i32, actif: bool) -> Result<(), AppError> {
     respond(
         async move {
             let (_, actor) = admin().await?;
-            let text = service::set_active(&app_state(), &actor, id, actif).await?;
+            let text = service::set_active(&app_state()?, &actor, id, actif).await?;
             if !text.is_empty() {
                 notice(text).await;
             }
@@ -751,7 +751,7 @@ pub async fn resend_verification_of(id: i32) -> Result<(), AppError> {
     respond(
         async move {
             let (_, actor) = admin().await?;
-            let text = service::resend_verification(&app_state(), &actor, id).await?;
+            let text = service::resend_verification(&app_state()?, &actor, id).await?;
             notice(text).await;
             leptos_axum::redirect(&format!("/admin/utilisateurs/{id}"));
             Ok(())
@@ -765,7 +765,7 @@ pub async fn reset_second_factor_of(id: i32) -> Result<(), AppError> {
     respond(
         async move {
             let (_, actor) = admin().await?;
-            let text = service::reset_second_factor(&app_state(), &actor, id).await?;
+            let text = service::reset_second_factor(&app_state()?, &actor, id).await?;
             notice(text).await;
             leptos_axum::redirect(&format!("/admin/utilisateurs/{id}"));
             Ok(())
@@ -781,7 +781,7 @@ pub async fn admin_audit(#[server(default)] query: AuditQuery) -> Result<AuditPa
     respond(
         async move {
             admin().await?;
-            service::audit_page(&app_state().db, query).await
+            service::audit_page(&app_state()?.db, query).await
         }
         .await,
     )

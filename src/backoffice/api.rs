@@ -49,7 +49,7 @@ pub async fn instruction_home() -> Result<Vec<DemarcheCounts>, AppError> {
     respond(
         async move {
             let account = auth::require_instructor().await?;
-            service::home(&app_state(), &account).await
+            service::home(&app_state()?, &account).await
         }
         .await,
     )
@@ -66,7 +66,7 @@ pub async fn instruction_queue(
             let account = auth::require_instructor().await?;
             let session = auth::session().await?;
             let notice = take_flash(&session, &queue_flash_key(id)).await.notice;
-            service::queue(&app_state(), &account, id, query, notice).await
+            service::queue(&app_state()?, &account, id, query, notice).await
         }
         .await,
     )
@@ -78,7 +78,7 @@ pub async fn instruction_dossier(id: i32) -> Result<InstructionView, AppError> {
     respond(
         async move {
             let account = auth::require_instructor().await?;
-            let state = app_state();
+            let state = app_state()?;
             // Checked before the flash is consumed.
             service::require_dossier(&state.db, &account, id).await?;
             let session = auth::session().await?;
@@ -95,7 +95,7 @@ pub async fn follow_dossier(id: i32, suivre: bool) -> Result<(), AppError> {
     respond(
         async move {
             let account = auth::require_instructor().await?;
-            let state = app_state();
+            let state = app_state()?;
             let row = service::require_dossier(&state.db, &account, id).await?;
             service::follow(&state, &account, row.demarche_id, &[id], suivre).await?;
             leptos_axum::redirect(&format!("/instruction/dossiers/{id}#suivi"));
@@ -111,7 +111,7 @@ pub async fn annotate_dossier(id: i32, annotation: String) -> Result<(), AppErro
     respond(
         async move {
             let account = auth::require_instructor().await?;
-            service::annotate(&app_state(), &account, id, &annotation)
+            service::annotate(&app_state()?, &account, id, &annotation)
                 .await
                 .map_err(|e| match e {
                     AppError::Validation(errors) => AppError::Invalid {
@@ -133,7 +133,7 @@ pub async fn citizen_thread(id: i32) -> Result<(Vec<MessageRow>, Flash), AppErro
     respond(
         async move {
             let account = auth::require_user().await?;
-            let state = app_state();
+            let state = app_state()?;
             let row = crate::dossiers::service::load_for_member(&state.db, &account, id).await?;
             let session = auth::session().await?;
             let flash = take_flash(&session, &flash_key(row.id)).await;
@@ -149,7 +149,7 @@ pub async fn received_documents() -> Result<Vec<ReceivedRow>, AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::received(&app_state(), &account).await
+            service::received(&app_state()?, &account).await
         }
         .await,
     )

@@ -8,7 +8,7 @@ use crate::error::AppError;
 /// The démarches of the home page's "Démarches à la Une" banner, in their order.
 #[server]
 pub async fn featured_demarches() -> Result<Vec<DemarcheCard>, AppError> {
-    let state = crate::server::state::app_state();
+    let state = crate::server::state::app_state()?;
     super::store::featured(&state.db).await
 }
 
@@ -16,13 +16,13 @@ pub async fn featured_demarches() -> Result<Vec<DemarcheCard>, AppError> {
 /// audience chosen (both optional).
 #[server]
 pub async fn search_demarches(query: CatalogueQuery) -> Result<Vec<DemarcheCard>, AppError> {
-    let state = crate::server::state::app_state();
+    let state = crate::server::state::app_state()?;
     super::store::search(&state.db, &query).await
 }
 
 /// A published démarche by its slug.
 #[server]
 pub async fn demarche_by_slug(slug: String) -> Result<DemarcheDetail, AppError> {
-    let state = crate::server::state::app_state();
+    let state = crate::server::state::app_state()?;
     super::store::by_slug(&state.db, &slug).await
 }

@@ -30,7 +30,7 @@ pub async fn start_choices(slug: String) -> Result<StartOptions, AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::start_options(&app_state(), &account, &slug).await
+            service::start_options(&app_state()?, &account, &slug).await
         }
         .await,
     )
@@ -42,7 +42,7 @@ pub async fn start_dossier(slug: String, profil: Option<i32>) -> Result<(), AppE
     respond(
         async move {
             let account = auth::require_verified().await?;
-            let id = service::start(&app_state(), &account, &slug, profil).await?;
+            let id = service::start(&app_state()?, &account, &slug, profil).await?;
             leptos_axum::redirect(&format!("/dossiers/{id}/etape/1"));
             Ok(())
         }
@@ -64,7 +64,8 @@ pub async fn draft_page(id: i32, page: usize, check: bool) -> Result<FillPage, A
                 .ok()
                 .flatten()
                 .unwrap_or_default();
-            let fill = service::fill_page(&app_state(), &account, id, page, check, notices).await?;
+            let fill =
+                service::fill_page(&app_state()?, &account, id, page, check, notices).await?;
             // Shown once.
             let _ = session.remove::<Vec<String>>(&notices_key(id)).await;
             Ok(fill)
@@ -79,7 +80,7 @@ pub async fn review_dossier(id: i32) -> Result<ReviewView, AppError> {
     respond(
         async move {
             let account = auth::require_verified().await?;
-            service::review(&app_state(), &account, id).await
+            service::review(&app_state()?, &account, id).await
         }
         .await,
     )
@@ -91,7 +92,7 @@ pub async fn submit_dossier(id: i32) -> Result<(), AppError> {
     respond(
         async move {
             let account = auth::require_verified().await?;
-            service::submit(&app_state(), &account, id).await?;
+            service::submit(&app_state()?, &account, id).await?;
             leptos_axum::redirect(&format!(
                 "/mon-compte/dossiers/{id}?message=dossier-transmis"
             ));
@@ -107,7 +108,7 @@ pub async fn my_drafts() -> Result<Vec<DraftRow>, AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::drafts(&app_state(), &account).await
+            service::drafts(&app_state()?, &account).await
         }
         .await,
     )
@@ -119,7 +120,7 @@ pub async fn my_dossiers() -> Result<Vec<DossierRow>, AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::dossiers(&app_state(), &account).await
+            service::dossiers(&app_state()?, &account).await
         }
         .await,
     )
@@ -131,7 +132,7 @@ pub async fn get_dossier(id: i32) -> Result<DossierView, AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            let mut view = service::detail(&app_state(), &account, id).await?;
+            let mut view = service::detail(&app_state()?, &account, id).await?;
             // The last message form's result, once (read after the membership check).
             let session = auth::session().await?;
             view.flash = crate::backoffice::api::take_flash(
@@ -151,7 +152,7 @@ pub async fn delete_draft(id: i32) -> Result<(), AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::delete_draft(&app_state(), &account, id).await?;
+            service::delete_draft(&app_state()?, &account, id).await?;
             leptos_axum::redirect("/mon-compte/brouillons?message=brouillon-supprime");
             Ok(())
         }
@@ -165,7 +166,7 @@ pub async fn duplicate_dossier(id: i32) -> Result<(), AppError> {
     respond(
         async move {
             let account = auth::require_verified().await?;
-            let new_id = service::duplicate(&app_state(), &account, id).await?;
+            let new_id = service::duplicate(&app_state()?, &account, id).await?;
             leptos_axum::redirect(&format!(
                 "/dossiers/{new_id}/etape/1?message=dossier-duplique"
             ));

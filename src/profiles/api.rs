@@ -31,7 +31,7 @@ pub async fn my_profiles() -> Result<Vec<ProfileCard>, AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::list(&app_state(), &account).await
+            service::list(&app_state()?, &account).await
         }
         .await,
     )
@@ -60,7 +60,7 @@ pub async fn create_profile(
                 postal_code,
                 commune,
             };
-            let id = service::create(&app_state(), &account, form, &function).await?;
+            let id = service::create(&app_state()?, &account, form, &function).await?;
             leptos_axum::redirect(&format!("/mon-compte/profils/{id}?message=profil-cree"));
             Ok(())
         }
@@ -74,7 +74,7 @@ pub async fn join_profile(key: String, join_function: String) -> Result<(), AppE
     respond(
         async move {
             let account = auth::require_user().await?;
-            let id = service::join(&app_state(), &account, &key, &join_function).await?;
+            let id = service::join(&app_state()?, &account, &key, &join_function).await?;
             leptos_axum::redirect(&format!("{}?message=profil-rejoint", composition_path(id)));
             Ok(())
         }
@@ -88,7 +88,7 @@ pub async fn get_profile(profile_id: i32) -> Result<ProfileDetail, AppError> {
     respond(
         async move {
             let (account, me) = auth::require_member(profile_id).await?;
-            service::detail(&app_state(), &account, &me).await
+            service::detail(&app_state()?, &account, &me).await
         }
         .await,
     )
@@ -115,7 +115,7 @@ pub async fn update_profile(
                 postal_code,
                 commune,
             };
-            service::update(&app_state(), &account, profile_id, form).await?;
+            service::update(&app_state()?, &account, profile_id, form).await?;
             leptos_axum::redirect(&format!(
                 "/mon-compte/profils/{profile_id}?message=profil-modifie"
             ));
@@ -131,7 +131,7 @@ pub async fn profile_composition(profile_id: i32) -> Result<Composition, AppErro
     respond(
         async move {
             let (account, me) = auth::require_member(profile_id).await?;
-            service::composition(&app_state(), &account, &me).await
+            service::composition(&app_state()?, &account, &me).await
         }
         .await,
     )
@@ -144,7 +144,7 @@ pub async fn add_share(profile_id: i32) -> Result<(), AppError> {
     respond(
         async move {
             let (account, _) = auth::require_manager(profile_id).await?;
-            let share = service::add_share(&app_state(), &account, profile_id).await?;
+            let share = service::add_share(&app_state()?, &account, profile_id).await?;
             let session = auth::session().await?;
             session
                 .insert(&flash_key(profile_id), &share)
@@ -182,7 +182,7 @@ pub async fn revoke_share(profile_id: i32, share_id: i32) -> Result<(), AppError
     respond(
         async move {
             let (account, _) = auth::require_manager(profile_id).await?;
-            service::revoke_share(&app_state(), &account, profile_id, share_id).await?;
+            service::revoke_share(&app_state()?, &account, profile_id, share_id).await?;
             leptos_axum::redirect(&format!(
                 "{}?message=partage-revoque",
                 composition_path(profile_id)
@@ -211,7 +211,7 @@ pub async fn change_member(
                 "quitter" => Change::Leave,
                 _ => return Err(AppError::not_found()),
             };
-            service::change(&app_state(), &account, &me, member_id, change).await?;
+            service::change(&app_state()?, &account, &me, member_id, change).await?;
             if change == Change::Leave {
                 leptos_axum::redirect("/mon-compte/profils?message=profil-quitte");
             } else {
@@ -232,7 +232,7 @@ pub async fn set_receipts(profile_id: i32, receipts: Option<String>) -> Result<(
     respond(
         async move {
             let (_, me) = auth::require_member(profile_id).await?;
-            service::set_receipts(&app_state(), &me, receipts.is_some()).await?;
+            service::set_receipts(&app_state()?, &me, receipts.is_some()).await?;
             leptos_axum::redirect(&format!(
                 "/mon-compte/profils/{profile_id}?message=preferences-enregistrees"
             ));

@@ -52,7 +52,7 @@ pub async fn current_account() -> Result<Option<account::Model>, AppError> {
     {
         return Ok(row.clone());
     }
-    let state = app_state();
+    let state = app_state()?;
     let row = account_of(&state, &session, id).await?;
     if row.is_none() {
         // The account is gone: forget it.
@@ -214,7 +214,8 @@ pub async fn client_ip() -> IpAddr {
     if let Some(ip) = super::audit::request_ip() {
         return ip;
     }
-    let state = app_state();
+    // The request gone (see `app_state`): the peer's address, whatever it is, is unused.
+    let trust_proxy = app_state().is_ok_and(|s| s.settings.trust_proxy);
     let headers = leptos::prelude::use_context::<http::request::Parts>()
         .map(|p| p.headers)
         .unwrap_or_default();
@@ -222,7 +223,7 @@ pub async fn client_ip() -> IpAddr {
         .await
         .ok()
         .map(|ConnectInfo(addr)| addr.ip());
-    super::audit::ip_of(state.settings.trust_proxy, &headers, peer)
+    super::audit::ip_of(trust_proxy, &headers, peer)
 }
 
 /// The signed-in account and its membership of `profile_id`: the check every server
@@ -236,7 +237,7 @@ pub async fn require_member(
     let member = profile_member::Entity::find()
         .filter(profile_member::Column::ProfileId.eq(profile_id))
         .filter(profile_member::Column::AccountId.eq(account.id))
-        .one(&app_state().db)
+        .one(&app_state()?.db)
         .await?
         .ok_or_else(AppError::not_found)?;
     Ok((account, member))

@@ -9,7 +9,7 @@ use super::settings::Settings;
 use super::storage::Storage;
 
 /// Everything a request handler or server function needs, given to Leptos routes
-/// and read with `expect_context::<AppState>()`.
+/// and read with `app_state()`.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -28,6 +28,14 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 /// The state of the request being served, inside a server function or a page render.
-pub fn app_state() -> AppState {
-    leptos::prelude::expect_context::<AppState>()
+///
+/// `Err` once the request is gone: a visitor who leaves (or a client that hangs up)
+/// while a page is being rendered disposes of the page's context, but a data read
+/// started for it may still be running on its own task; it stops at its next
+/// `app_state()` instead of panicking (and logging a backtrace) there.
+pub fn app_state() -> Result<AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::debug!("the request is gone (its context was disposed): its read stops");
+        crate::error::AppError::Unavailable
+    })
 }

@@ -224,3 +224,67 @@ async fn the_account_read_with_its_session_is_the_one_in_the_database_now() {
         "the session was ended, not only refused"
     );
 }
+
+/// Panics whose message says a request's context was missing (counted by a hook that
+/// then runs the usual one).
+static CONTEXT_PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn count_context_panics() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let usual = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| info.payload().downcast_ref::<&str>().copied())
+                .unwrap_or_default();
+            if message.contains("expected context") {
+                CONTEXT_PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            usual(info);
+        }));
+    });
+}
+
+#[tokio::test]
+async fn a_visitor_who_leaves_while_a_page_renders_stops_its_reads_without_a_panic() {
+    const EMAIL: &str = "pressee@example.org";
+    count_context_panics();
+    let app = spawn_app().await;
+    verified_account(&app, EMAIL).await;
+    let browser = Browser::new(&app);
+    ok(browser.sign_in(EMAIL, PASSWORD).await).await;
+    let cookie = format!("guichet_session={}", browser.cookie().expect("a session"));
+    let before = CONTEXT_PANICS.load(std::sync::atomic::Ordering::SeqCst);
+
+    // « Mes dossiers » asked for, then abandoned after 1 to 30 ms: some requests are cut
+    // before their page starts, some while its data is being read, some after.
+    let client = reqwest::Client::new();
+    let mut abandoned = 0;
+    for round in 0..3 {
+        for ms in 1..=30u64 {
+            let sent = client
+                .get(app.url("/mon-compte/dossiers"))
+                .header("Cookie", &cookie)
+                .timeout(std::time::Duration::from_millis(ms + round))
+                .send()
+                .await;
+            if sent.is_err() {
+                abandoned += 1;
+            }
+        }
+    }
+    assert!(abandoned > 0, "no request was abandoned");
+    // The reads left running finish (or stop) on their own.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        CONTEXT_PANICS.load(std::sync::atomic::Ordering::SeqCst),
+        before,
+        "a read of an abandoned page panicked ({abandoned} abandoned)"
+    );
+    // The session and the page still work.
+    let page = browser.get("/mon-compte/dossiers").await;
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+}
