@@ -94,11 +94,21 @@ pub async fn require_demarche<C: ConnectionTrait>(
     account: &account::Model,
     demarche_id: i32,
 ) -> Result<demarche::Model, AppError> {
+    instructed_demarche(account, demarche_id)?
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// The query of a démarche if the account is an administrator or a member of one of its
+/// services (no row otherwise); `Forbidden` for an account that is not staff.
+fn instructed_demarche(
+    account: &account::Model,
+    demarche_id: i32,
+) -> Result<sea_orm::Select<demarche::Entity>, AppError> {
     if !is_staff(account) {
         return Err(AppError::Forbidden);
     }
-    // One query: the démarche, if the account is an administrator or a member of one of
-    // its services.
     let mut select = demarche::Entity::find_by_id(demarche_id);
     if !is_admin(account) {
         select = select.filter(
@@ -132,7 +142,61 @@ pub async fn require_demarche<C: ConnectionTrait>(
             ),
         );
     }
-    select.one(db).await?.ok_or_else(AppError::not_found)
+    Ok(select)
+}
+
+/// The démarche of a queue page with the counts of its tabs, in one query: the access
+/// check of [`require_demarche`] and [`tab_counts`] as sub-queries.
+async fn queue_header<C: ConnectionTrait>(
+    db: &C,
+    account: &account::Model,
+    demarche_id: i32,
+) -> Result<(demarche::Model, TabCounts), AppError> {
+    use sea_orm::QueryTrait;
+    // The statuses of a tab, as SQL string literals (fixed names, nothing typed).
+    let statuses = |stage: i16| {
+        DossierStatus::ALL
+            .into_iter()
+            .filter(|s| s.stage() == stage)
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let count = |stage: i16| {
+        Expr::cust(format!(
+            "CAST(COALESCE((SELECT SUM(n) FROM dossier_count WHERE dossier_count.demarche_id = \
+             demarche.id AND dossier_count.status IN ({})), 0) AS BIGINT)",
+            statuses(stage)
+        ))
+    };
+    let select = instructed_demarche(account, demarche_id)?
+        .expr_as(count(1), "tab_a_traiter")
+        .expr_as(count(2), "tab_en_cours")
+        .expr_as(count(3), "tab_traites")
+        .expr_as(
+            // The account id is an integer written as such (nothing typed either).
+            Expr::cust(format!(
+                "CAST(COALESCE((SELECT n FROM follow_count WHERE follow_count.demarche_id = \
+                 demarche.id AND follow_count.account_id = {}), 0) AS BIGINT)",
+                account.id
+            )),
+            "tab_suivis",
+        );
+    let row = db
+        .query_one(&select.into_query())
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let demarche = demarche::Model::from_query_result(&row, "")?;
+    let n = |column: &str| -> Result<u64, AppError> {
+        Ok(u64::try_from(row.try_get::<i64>("", column)?).unwrap_or(0))
+    };
+    let counts = TabCounts {
+        a_traiter: n("tab_a_traiter")?,
+        en_cours: n("tab_en_cours")?,
+        traites: n("tab_traites")?,
+        suivis: n("tab_suivis")?,
+    };
+    Ok((demarche, counts))
 }
 
 /// A filed dossier of a démarche the account instructs (404 otherwise, drafts too).
@@ -831,11 +895,10 @@ pub async fn queue(
     query: QueueQuery,
     notice: Option<String>,
 ) -> Result<super::model::QueuePage, AppError> {
-    let demarche = require_demarche(&state.db, account, demarche_id).await?;
+    let (demarche, counts) = queue_header(&state.db, account, demarche_id).await?;
     let (filters, filter_errors) = parse_filters(&query);
     let (rows, next) =
         queue_page_rows(&state.db, demarche_id, account.id, &filters, PAGE_SIZE).await?;
-    let counts = tab_counts(&state.db, demarche_id, account.id).await?;
     Ok(super::model::QueuePage {
         demarche_id,
         demarche_title: demarche.title,
