@@ -229,7 +229,7 @@ async fn instructed_dossier(
     ),
     Response,
 > {
-    let account = match session_instructor(&state, session).await {
+    let account = match session_instructor(state, session).await {
         Ok(a) => a,
         Err(AppError::Unauthenticated) => {
             return Err(sign_in_first(&format!("/instruction/dossiers/{id}")));

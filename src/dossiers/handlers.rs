@@ -214,7 +214,7 @@ async fn handle_page_post(
     number: usize,
     mut multipart: Multipart,
 ) -> Result<PostOutcome, AppError> {
-    let account = session_account(&state, session)
+    let account = session_account(state, session)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if account.email_verified_at.is_none() {
