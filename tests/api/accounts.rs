@@ -793,6 +793,7 @@ async fn personal_data_is_shown_and_edited_field_by_field() {
         .text()
         .await
         .expect("html");
+    let html = crate::helpers::html_of(&html);
     assert!(html.contains("06 12 34 56 78"));
     assert!(html.contains("27 mars 1985"));
     assert!(html.contains(r#"<span class="visually-hidden"> votre téléphone</span>"#));
@@ -803,6 +804,7 @@ async fn personal_data_is_shown_and_edited_field_by_field() {
         .text()
         .await
         .expect("html");
+    let html = crate::helpers::html_of(&html);
     assert!(html.contains("Modifier votre téléphone"));
     assert!(html.contains(r#"value="06 12 34 56 78""#));
 

@@ -14,7 +14,7 @@ async fn home_page_shows_the_featured_demarches_from_the_database() {
     let app = spawn_app().await;
     let response = app.get("/").await;
     assert_eq!(response.status(), 200);
-    let html = response.text().await.expect("body");
+    let html = crate::helpers::html_of(&response.text().await.expect("body"));
     assert!(html.contains("<html lang=\"fr\""), "lang=fr");
     assert!(html.contains("Aller au contenu"));
     assert!(html.contains(">Connexion<") || html.contains("Connexion</a>"));
@@ -75,7 +75,7 @@ async fn the_banner_follows_the_database_state_and_period() {
         ))
         .await
         .expect("update");
-    let html = app.get("/").await.text().await.expect("body");
+    let html = crate::helpers::html_of(&app.get("/").await.text().await.expect("body"));
     let banner = banner(&html);
     assert!(banner.contains("Aide au permis de conduire pour les jeunes"));
     assert!(!banner.contains("Subvention aux associations sportives"));
@@ -86,7 +86,7 @@ async fn a_demarche_page_and_the_catalogue() {
     let app = spawn_app().await;
     let response = app.get("/demarches/transport-scolaire-adapte").await;
     assert_eq!(response.status(), 200);
-    let html = response.text().await.expect("body");
+    let html = crate::helpers::html_of(&response.text().await.expect("body"));
     assert!(
         html.contains("<h1>Transport scolaire adapté</h1>"),
         "{html}"
@@ -94,7 +94,8 @@ async fn a_demarche_page_and_the_catalogue() {
     assert!(html.contains("Maison départementale des personnes handicapées"));
     assert!(html.contains("<title>Transport scolaire adapté – Guichet"));
 
-    let catalogue = app.get("/demarches").await.text().await.expect("body");
+    let catalogue =
+        crate::helpers::html_of(&app.get("/demarches").await.text().await.expect("body"));
     for title in [
         "Aide au permis de conduire pour les jeunes",
         "Transport scolaire adapté",
@@ -111,7 +112,7 @@ async fn unknown_addresses_get_a_french_404_in_the_shell() {
     for path in ["/page-qui-n-existe-pas", "/demarches/demarche-inconnue"] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 404, "{path}");
-        let html = response.text().await.expect("body");
+        let html = crate::helpers::html_of(&response.text().await.expect("body"));
         assert!(html.contains("<h1>Page introuvable</h1>"), "{path}: {html}");
         assert!(html.contains("Retour à l’accueil"));
         assert!(html.contains("Aller au contenu"), "same shell");
@@ -131,7 +132,7 @@ async fn a_broken_database_gives_a_french_500_page_in_the_shell() {
         .expect("rename table");
     let response = app.get("/").await;
     assert_eq!(response.status(), 500);
-    let html = response.text().await.expect("body");
+    let html = crate::helpers::html_of(&response.text().await.expect("body"));
     assert!(html.contains("<h1>Erreur technique</h1>"), "{html}");
     assert!(html.contains("Une erreur inattendue s’est produite"));
     assert!(
@@ -146,7 +147,7 @@ async fn help_page_serves_the_faq() {
     let app = spawn_app().await;
     let response = app.get("/aide").await;
     assert_eq!(response.status(), 200);
-    let html = response.text().await.expect("body");
+    let html = crate::helpers::html_of(&response.text().await.expect("body"));
     assert!(html.contains("<h1>Aide</h1>"));
     assert!(html.contains(">Le compte</h2>"));
     assert!(html.contains(">Les démarches</h2>"));

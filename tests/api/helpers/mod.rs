@@ -56,3 +56,10 @@ pub fn big_pdf(size: usize) -> Vec<u8> {
     out.extend_from_slice(tail);
     out
 }
+
+/// A page's HTML without Leptos's hydration markers (`<!>`, written between a text and
+/// what follows it), so that a test can look for `<h1>Aide</h1>` whatever the renderer
+/// (the type-erased views of `.cargo/config.toml` write more of them).
+pub fn html_of(page: &str) -> String {
+    page.replace("<!>", "")
+}
