@@ -153,49 +153,13 @@ async fn queue_header<C: ConnectionTrait>(
     demarche_id: i32,
 ) -> Result<(demarche::Model, TabCounts), AppError> {
     use sea_orm::QueryTrait;
-    // The statuses of a tab, as SQL string literals (fixed names, nothing typed).
-    let statuses = |stage: i16| {
-        DossierStatus::ALL
-            .into_iter()
-            .filter(|s| s.stage() == stage)
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let count = |stage: i16| {
-        Expr::cust(format!(
-            "CAST(COALESCE((SELECT SUM(n) FROM dossier_count WHERE dossier_count.demarche_id = \
-             demarche.id AND dossier_count.status IN ({})), 0) AS BIGINT)",
-            statuses(stage)
-        ))
-    };
-    let select = instructed_demarche(account, demarche_id)?
-        .expr_as(count(1), "tab_a_traiter")
-        .expr_as(count(2), "tab_en_cours")
-        .expr_as(count(3), "tab_traites")
-        .expr_as(
-            // The account id is an integer written as such (nothing typed either).
-            Expr::cust(format!(
-                "CAST(COALESCE((SELECT n FROM follow_count WHERE follow_count.demarche_id = \
-                 demarche.id AND follow_count.account_id = {}), 0) AS BIGINT)",
-                account.id
-            )),
-            "tab_suivis",
-        );
+    let select = with_tab_counts(instructed_demarche(account, demarche_id)?, account.id);
     let row = db
         .query_one(&select.into_query())
         .await?
         .ok_or_else(AppError::not_found)?;
     let demarche = demarche::Model::from_query_result(&row, "")?;
-    let n = |column: &str| -> Result<u64, AppError> {
-        Ok(u64::try_from(row.try_get::<i64>("", column)?).unwrap_or(0))
-    };
-    let counts = TabCounts {
-        a_traiter: n("tab_a_traiter")?,
-        en_cours: n("tab_en_cours")?,
-        traites: n("tab_traites")?,
-        suivis: n("tab_suivis")?,
-    };
+    let counts = tab_counts_of(&row)?;
     Ok((demarche, counts))
 }
 
@@ -238,12 +202,6 @@ pub async fn instructs_dossier<C: ConnectionTrait>(
 struct CountRow {
     demarche_id: i32,
     status: String,
-    n: i64,
-}
-
-#[derive(Debug)]
-struct StageCount {
-    stage: i16,
     n: i64,
 }
 
@@ -339,58 +297,64 @@ pub async fn tab_counts<C: ConnectionTrait>(
     demarche_id: i32,
     account_id: i32,
 ) -> Result<TabCounts, AppError> {
-    // One query: the démarche's counts per status, then the account's follow count
-    // (as a row whose status is NULL).
-    #[derive(FromQueryResult)]
-    struct CountRow {
-        status: Option<String>,
-        n: i64,
+    use sea_orm::QueryTrait;
+    let select = with_tab_counts(
+        demarche::Entity::find_by_id(demarche_id).select_only(),
+        account_id,
+    );
+    match db.query_one(&select.into_query()).await? {
+        Some(row) => tab_counts_of(&row),
+        None => Ok(TabCounts::default()),
     }
-    let query = Query::select()
-        .column(dossier_count::Column::Status)
-        .column(dossier_count::Column::N)
-        .from(dossier_count::Entity)
-        .and_where(Expr::col(dossier_count::Column::DemarcheId).eq(demarche_id))
-        .union(
-            sea_orm::sea_query::UnionType::All,
-            Query::select()
-                .expr_as(Expr::cust("NULL"), sea_orm::sea_query::Alias::new("status"))
-                .column(follow_count::Column::N)
-                .from(follow_count::Entity)
-                .and_where(Expr::col(follow_count::Column::AccountId).eq(account_id))
-                .and_where(Expr::col(follow_count::Column::DemarcheId).eq(demarche_id))
-                .to_owned(),
+}
+
+/// Adds to a query of démarches the four tab counts of each (read from the kept
+/// counters, `dossier_count` and `account_id`'s `follow_count`) as sub-queries; read
+/// them back with [`tab_counts_of`].
+fn with_tab_counts(
+    select: sea_orm::Select<demarche::Entity>,
+    account_id: i32,
+) -> sea_orm::Select<demarche::Entity> {
+    // The statuses of a tab, as SQL string literals (fixed names, nothing typed).
+    let statuses = |stage: i16| {
+        DossierStatus::ALL
+            .into_iter()
+            .filter(|s| s.stage() == stage)
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let count = |stage: i16| {
+        Expr::cust(format!(
+            "CAST(COALESCE((SELECT SUM(n) FROM dossier_count WHERE dossier_count.demarche_id = \
+             demarche.id AND dossier_count.status IN ({})), 0) AS BIGINT)",
+            statuses(stage)
+        ))
+    };
+    select
+        .expr_as(count(1), "tab_a_traiter")
+        .expr_as(count(2), "tab_en_cours")
+        .expr_as(count(3), "tab_traites")
+        .expr_as(
+            // The account id is an integer written as such (nothing typed either).
+            Expr::cust(format!(
+                "CAST(COALESCE((SELECT n FROM follow_count WHERE follow_count.demarche_id = \
+                 demarche.id AND follow_count.account_id = {account_id}), 0) AS BIGINT)"
+            )),
+            "tab_suivis",
         )
-        .to_owned();
-    let counted = CountRow::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await?;
-    let mut suivis = 0;
-    let mut rows = Vec::with_capacity(counted.len());
-    for c in counted {
-        match c.status {
-            Some(status) => {
-                if let Some(status) = DossierStatus::parse(&status) {
-                    rows.push(StageCount {
-                        stage: status.stage(),
-                        n: c.n,
-                    });
-                }
-            }
-            None => suivis = u64::try_from(c.n).unwrap_or(0),
-        }
-    }
-    let of = |stage: i16| {
-        rows.iter()
-            .filter(|r| r.stage == stage)
-            .map(|r| u64::try_from(r.n).unwrap_or(0))
-            .sum::<u64>()
+}
+
+/// The tab counts of a row of [`with_tab_counts`].
+fn tab_counts_of(row: &sea_orm::QueryResult) -> Result<TabCounts, AppError> {
+    let n = |column: &str| -> Result<u64, AppError> {
+        Ok(u64::try_from(row.try_get::<i64>("", column)?).unwrap_or(0))
     };
     Ok(TabCounts {
-        a_traiter: of(1),
-        en_cours: of(2),
-        traites: of(3),
-        suivis,
+        a_traiter: n("tab_a_traiter")?,
+        en_cours: n("tab_en_cours")?,
+        traites: n("tab_traites")?,
+        suivis: n("tab_suivis")?,
     })
 }
 
