@@ -152,7 +152,33 @@ export async function hydrated(page: Page): Promise<void> {
   if (isJsDisabled(page)) {
     throw new Error('hydrated(page) was called with JavaScript disabled: the page never hydrates');
   }
-  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached', timeout: 20_000 });
+  const errors = watchErrors(page);
+  try {
+    await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached', timeout: 20_000 });
+  } catch (error) {
+    // Slow (a loaded machine) or broken (a panic while hydrating): say which.
+    throw new Error(
+      `${page.url()} did not hydrate within 20 s; errors of this page since the test's first hydration: ${
+        errors.join(' | ') || 'none'
+      }`,
+      { cause: error },
+    );
+  }
+}
+
+/** Errors of each page (uncaught exceptions, console errors), watched from the first `hydrated` call. */
+const pageErrors = new WeakMap<Page, string[]>();
+
+function watchErrors(page: Page): string[] {
+  const known = pageErrors.get(page);
+  if (known) return known;
+  const errors: string[] = [];
+  pageErrors.set(page, errors);
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return errors;
 }
 
 /** Saves a full-page PNG as end2end/screenshots/<project>-<name>.png, for people to review. */
