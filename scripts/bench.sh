@@ -6,7 +6,7 @@
 #
 # 1. Installs what is missing (wrk and brotli from Debian's packages, the build tools
 #    through scripts/install-tools.sh), one line each.
-# 2. Builds the release site: LEPTOS_OUTPUT_NAME=guichet cargo leptos build --release
+# 2. Builds the release site: LEPTOS_OUTPUT_NAME=guichet cargo leptos build --release --split
 
 # 3. Generates, once, a database with realistic volumes (`guichet generate`: 200,000
 #    accounts, 1,000,000 dossiers over 20 démarches, attachments metadata, histories),
@@ -93,6 +93,8 @@ need_apt wrk wrk
 need_apt brotli brotli
 need_apt curl curl
 need_apt python3 python3
+# Playwright (npm) and Chromium (Debian) measure what a first visit downloads.
+bash scripts/install-tools.sh browser
 
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 # Read by leptos at compile time: the same value as scripts/test.sh shares artifacts.
@@ -110,8 +112,8 @@ if [ "${GUICHET_BENCH_SKIP_BUILD:-}" = 1 ]; then
   say "release build: reusing $BIN and $SITE (GUICHET_BENCH_SKIP_BUILD=1)"
 else
   bash scripts/install-tools.sh build
-  say "release build: LEPTOS_OUTPUT_NAME=guichet cargo leptos build --release"
-  cargo leptos build --release
+  say "release build: LEPTOS_OUTPUT_NAME=guichet cargo leptos build --release --split"
+  cargo leptos build --release --split
 fi
 [ -x "$BIN" ] || fail "no release server at $BIN"
 [ -d "$SITE/pkg" ] || fail "no site at $SITE/pkg"
@@ -393,32 +395,24 @@ br_size() { # site-relative path → brotli -q 11 size in bytes (computed once)
 }
 raw_size() { wc -c <"$SITE/$1" | tr -d ' '; }
 
-# What the home page makes a browser download at once: the JS and WASM it references
-# under /pkg/, and the modules those scripts import statically (`import … from "./…"`);
-# `import(…)` (lazy chunks) is not followed.
-mapfile -t queue < <({ grep -oE '/pkg/[A-Za-z0-9._/-]+\.(js|wasm)' "$WORK/home.html" || true; } | sort -u | sed 's#^/##')
-if [ "${#queue[@]}" = 0 ]; then
-  say "client weight: the home page references no /pkg/ script; counting pkg/guichet.js and pkg/guichet.wasm"
-  queue=(pkg/guichet.js pkg/guichet.wasm)
+# What a first visit downloads, measured in headless Chromium with an empty cache
+# (scripts/first-visit.cjs): the home page (the budget), a démarche page, and the sign-in
+# page, whose code is a lazily loaded group (`app::lazy`) fetched as WASM chunks.
+VISITS=(/ "/demarches/$DEMARCHE_SLUG" /connexion)
+say "client weight: loading ${VISITS[*]} in headless Chromium (empty cache each)"
+if ! node scripts/first-visit.cjs "$BASE" "${VISITS[@]}" >"$WORK/first-visit.txt" 2>"$WORK/first-visit.err"; then
+  ERRORS+=("first visit in Chromium failed: $(tr '\n' ' ' <"$WORK/first-visit.err")")
 fi
-FIRST=()
-while [ "${#queue[@]}" -gt 0 ]; do
-  file="${queue[0]}"
-  queue=("${queue[@]:1}")
-  case " ${FIRST[*]:-} " in *" $file "*) continue ;; esac
+declare -A VISIT_FILES
+while read -r visit file; do
   if [ ! -f "$SITE/$file" ]; then
-    ERRORS+=("the home page references /$file, which is not in $SITE")
+    ERRORS+=("$visit downloaded /$file, which is not in $SITE")
     continue
   fi
-  FIRST+=("$file")
-  if [[ "$file" == *.js ]]; then
-    dir="$(dirname "$file")"
-    while IFS= read -r module; do
-      [ -n "$module" ] && queue+=("$dir/$module")
-    done < <({ grep -oE "(import|from)[[:space:]]*['\"]\./[^'\"]+['\"]" "$SITE/$file" || true; } |
-      sed -E "s/^(import|from)[[:space:]]*['\"]\.\///; s/['\"]$//")
-  fi
-done
+  case "$file" in *.js | *.wasm) VISIT_FILES[$visit]+="$file " ;; esac
+done <"$WORK/first-visit.txt"
+read -r -a FIRST <<<"${VISIT_FILES[/]:-}"
+[ "${#FIRST[@]}" -gt 0 ] || ERRORS+=("the first visit of the home page downloaded no /pkg/ script")
 CSS="$({ grep -oE '/pkg/[A-Za-z0-9._/-]+\.css' "$WORK/home.html" || true; } | sed 's#^/##' | awk 'NR == 1')"
 CSS="${CSS:-pkg/guichet.css}"
 
@@ -460,7 +454,12 @@ say "budget: server memory after the runs: VmHWM $(mb "$HWM_KB") MB, VmRSS $(mb 
 say "        of which anonymous (heaps, stacks) $(mb "$ANON_KB") MB, mapped files (the binary, libraries) $(mb "$FILE_KB") MB; $THREADS_NOW threads"
 
 echo
-say "client weight: brotli -q 11 of what a first visit of the home page downloads"
+visit_weight() { # page path → brotli total of the JS and WASM its first visit downloaded
+  local total=0 file
+  for file in ${VISIT_FILES[$1]:-}; do total=$((total + $(br_size "$file"))); done
+  printf '%s' "$total"
+}
+say "client weight: brotli -q 11 of what a first visit of the home page downloads (Chromium)"
 TOTAL=0
 for file in "${FIRST[@]}"; do
   size="$(br_size "$file")"
@@ -468,10 +467,14 @@ for file in "${FIRST[@]}"; do
   printf '[bench]   %-44s %10s bytes raw %9s bytes brotli\n' "$file" "$(raw_size "$file")" "$size"
 done
 say "budget: WASM + JS of a first visit: $(kb "$TOTAL") KB brotli (< $WEIGHT_BUDGET_KB KB): $(verdict "$(kb "$TOTAL")" "$WEIGHT_BUDGET_KB" max)"
+for visit in "${VISITS[@]:1}"; do
+  count="$(wc -w <<<"${VISIT_FILES[$visit]:-}" | tr -d ' ')"
+  say "client weight: first visit of $visit: $(kb "$(visit_weight "$visit")") KB brotli ($count files of JS and WASM)"
+done
 if [ -f "$SITE/$CSS" ]; then
   say "client weight: the stylesheet $CSS: $(kb "$(br_size "$CSS")") KB brotli ($(raw_size "$CSS") bytes raw), not counted above"
 fi
-say "every file of $SITE/pkg (* loaded by a first visit; the others on demand, or never):"
+say "every file of $SITE/pkg (* loaded by a first visit of the home page; the others on demand, or never):"
 while IFS= read -r path; do
   file="${path#"$SITE/"}"
   mark=" "

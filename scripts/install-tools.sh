@@ -146,6 +146,7 @@ step_moto() {
 what="${1:-all}"
 case "$what" in
   build) step_wasm_target; step_cargo_leptos; step_wasm_bindgen; step_npm ;;
+  browser) step_npm; step_chromium ;;
   all) step_wasm_target; step_cargo_leptos; step_wasm_bindgen; step_npm; step_chromium; step_poppler; step_moto ;;
-  *) echo "usage: install-tools.sh [build|all]" >&2; exit 2 ;;
+  *) echo "usage: install-tools.sh [build|browser|all]" >&2; exit 2 ;;
 esac

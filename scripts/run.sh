@@ -8,4 +8,4 @@ bash scripts/install-tools.sh build
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 export GUICHET_DEMO_DATA="${GUICHET_DEMO_DATA:-true}"
 echo "[run] building and starting Guichet on http://127.0.0.1:3000 (demo accounts: see README.md or the log)"
-exec cargo leptos serve "$@"
+exec cargo leptos serve --split "$@"

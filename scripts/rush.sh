@@ -26,8 +26,8 @@ PASSWORD="${GUICHET_RUSH_PASSWORD:-Foule-Des-Usagers-2026}"
 START=$SECONDS
 step() { printf '\n[rush] %s (at %ss)\n' "$*" "$((SECONDS - START))"; }
 
-step "building the release site (cargo leptos build --release)"
-cargo leptos build --release
+step "building the release site (cargo leptos build --release --split)"
+cargo leptos build --release --split
 
 step "building the test binary"
 cargo test --features ssr --test api --no-run

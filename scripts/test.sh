@@ -37,8 +37,8 @@ fi
 # integration tests (same source, same `ssr` feature): only the browser side is built
 # here. A full `cargo leptos build` would compile the server and every server dependency
 # a second time, since the test build unifies the dev-dependencies' features.
-step "end-to-end: building the browser side (cargo leptos build --frontend-only)"
-cargo leptos build --frontend-only
+step "end-to-end: building the browser side (cargo leptos build --frontend-only --split)"
+cargo leptos build --frontend-only --split
 
 # The two projects (JavaScript on, JavaScript off) run at the same time, each against a
 # server of its own (fresh database, demo data, outbox): they sign in the same demo

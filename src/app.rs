@@ -1,34 +1,16 @@
 //! The page shell, the layout and the routes.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::use_location;
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 use crate::account::api::get_current_user;
-use crate::account::pages::{
-    AccountDeletedPage, AccountPage, ConfirmEmailPage, DeleteAccountPage, EmailConfirmedPage,
-    EnrolSecondFactorPage, ForgotPasswordPage, ForgotPasswordSentPage, NewPasswordPage,
-    PersonalDataPage, RecoveryCodesPage, SecondFactorPage, SignInPage, SignOutButton, SignUpPage,
-    SignUpSentPage,
-};
-use crate::admin::pages::{
-    AdminDemarchePage, AdminDemarchesPage, AdminEmailsPage, AdminHomePage, AuditPage, FeaturedPage,
-    FieldEditorPage, FormBuilderPage, FormPreviewPage, NewDemarchePage, PageEditorPage,
-    ServicePage, ServicesPage, UserPage, UsersPage,
-};
-use crate::backoffice::pages::{
-    InstructionDossierPage, InstructionHomePage, QueuePageView, ReceivedDocumentsPage,
-};
-
+use crate::account::pages::SignOutButton;
 use crate::branding::{DEPARTEMENT, PORTAL};
 use crate::demarches::pages::{CataloguePage, DemarchePage, HomePage};
-use crate::dossiers::pages::{
-    DeleteDraftPage, DossierPage, DossiersPage, DraftsPage, FillFormPage, ReviewFormPage, StartPage,
-};
 use crate::help::pages::{AccessibilityPage, HelpPage, LegalPage, TermsPage};
-use crate::profiles::pages::{CompositionPage, ProfileInfoPage, ProfilesPage};
 use crate::ui::NotFoundPage;
 
 /// The HTML document around the app (server side).
@@ -59,17 +41,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Marks the page once the WASM client runs (end-to-end tests wait for it).
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     // Every page is rendered whole before it is sent: it works without JavaScript and
     // its HTTP status (404, 500) is right.
     view! {
         <Stylesheet id="leptos" href="/pkg/guichet.css" />
-        <Title formatter=|title: String| format!("{title} – {PORTAL}, {DEPARTEMENT}") />
         <Router>
             <a class="skip-link" href="#contenu">
                 "Aller au contenu"
@@ -84,70 +59,70 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/accessibilite") view=AccessibilityPage ssr=SsrMode::Async />
                     <Route path=path!("/mentions-legales") view=LegalPage ssr=SsrMode::Async />
                     <Route path=path!("/conditions-utilisation") view=TermsPage ssr=SsrMode::Async />
-                    <Route path=path!("/connexion") view=SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/inscription") view=SignUpPage ssr=SsrMode::Async />
+                    <Route path=path!("/connexion") view={Lazy::<lazy::SignInRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/inscription") view={Lazy::<lazy::SignUpRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/inscription/verifiez-vos-courriels")
-                        view=SignUpSentPage
+                        view={Lazy::<lazy::SignUpSentRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("/mot-de-passe-oublie") view=ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/mot-de-passe-oublie") view={Lazy::<lazy::ForgotPasswordRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/mot-de-passe-oublie/envoye")
-                        view=ForgotPasswordSentPage
+                        view={Lazy::<lazy::ForgotPasswordSentRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("/nouveau-mot-de-passe") view=NewPasswordPage ssr=SsrMode::Async />
-                    <Route path=path!("/confirmer-adresse") view=ConfirmEmailPage ssr=SsrMode::Async />
-                    <Route path=path!("/adresse-confirmee") view=EmailConfirmedPage ssr=SsrMode::Async />
-                    <Route path=path!("/compte-supprime") view=AccountDeletedPage ssr=SsrMode::Async />
-                    <Route path=path!("/mon-compte") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/nouveau-mot-de-passe") view={Lazy::<lazy::NewPasswordRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/confirmer-adresse") view={Lazy::<lazy::ConfirmEmailRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/adresse-confirmee") view={Lazy::<lazy::EmailConfirmedRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/compte-supprime") view={Lazy::<lazy::AccountDeletedRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte") view={Lazy::<lazy::AccountRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/mon-compte/donnees-personnelles")
-                        view=PersonalDataPage
+                        view={Lazy::<lazy::PersonalDataRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("/mon-compte/profils") view=ProfilesPage ssr=SsrMode::Async />
-                    <Route path=path!("/mon-compte/profils/:id") view=ProfileInfoPage ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/profils") view={Lazy::<lazy::ProfilesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/profils/:id") view={Lazy::<lazy::ProfileInfoRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/mon-compte/profils/:id/composition")
-                        view=CompositionPage
+                        view={Lazy::<lazy::CompositionRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("/mon-compte/brouillons") view=DraftsPage ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/brouillons") view={Lazy::<lazy::DraftsRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/mon-compte/brouillons/:id/supprimer")
-                        view=DeleteDraftPage
+                        view={Lazy::<lazy::DeleteDraftRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("/mon-compte/dossiers") view=DossiersPage ssr=SsrMode::Async />
-                    <Route path=path!("/mon-compte/dossiers/:id") view=DossierPage ssr=SsrMode::Async />
-                    <Route path=path!("/demarches/:slug/commencer") view=StartPage ssr=SsrMode::Async />
-                    <Route path=path!("/dossiers/:id/etape/:page") view=FillFormPage ssr=SsrMode::Async />
-                    <Route path=path!("/dossiers/:id/verification") view=ReviewFormPage ssr=SsrMode::Async />
-                    <Route path=path!("/mon-compte/documents") view=ReceivedDocumentsPage ssr=SsrMode::Async />
-                    <Route path=path!("/connexion/code") view=SecondFactorPage ssr=SsrMode::Async />
-                    <Route path=path!("/connexion/activer-code") view=EnrolSecondFactorPage ssr=SsrMode::Async />
-                    <Route path=path!("/connexion/codes-de-secours") view=RecoveryCodesPage ssr=SsrMode::Async />
-                    <Route path=path!("/instruction") view=InstructionHomePage ssr=SsrMode::Async />
-                    <Route path=path!("/instruction/demarches/:id") view=QueuePageView ssr=SsrMode::Async />
-                    <Route path=path!("/instruction/dossiers/:id") view=InstructionDossierPage ssr=SsrMode::Async />
-                    <Route path=path!("/mon-compte/supprimer") view=DeleteAccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/demarches") view=AdminDemarchesPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/demarches/nouvelle") view=NewDemarchePage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/demarches/:id") view=AdminDemarchePage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/demarches/:id/formulaire") view=FormBuilderPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/demarches/:id/pages/:page") view=PageEditorPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/demarches/:id/champs/:key") view=FieldEditorPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/demarches/:id/apercu") view=FormPreviewPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/demarches/:id/courriels") view=AdminEmailsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/a-la-une") view=FeaturedPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/services") view=ServicesPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/services/:id") view=ServicePage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/utilisateurs") view=UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/utilisateurs/:id") view=UserPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/journal") view=AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/dossiers") view={Lazy::<lazy::DossiersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/dossiers/:id") view={Lazy::<lazy::DossierRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/demarches/:slug/commencer") view={Lazy::<lazy::StartRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/dossiers/:id/etape/:page") view={Lazy::<lazy::FillFormRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/dossiers/:id/verification") view={Lazy::<lazy::ReviewFormRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/documents") view={Lazy::<lazy::ReceivedDocumentsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/connexion/code") view={Lazy::<lazy::SecondFactorRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/connexion/activer-code") view={Lazy::<lazy::EnrolSecondFactorRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/connexion/codes-de-secours") view={Lazy::<lazy::RecoveryCodesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/instruction") view={Lazy::<lazy::InstructionHomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/instruction/demarches/:id") view={Lazy::<lazy::QueueRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/instruction/dossiers/:id") view={Lazy::<lazy::InstructionDossierRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/mon-compte/supprimer") view={Lazy::<lazy::DeleteAccountRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view={Lazy::<lazy::AdminHomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches") view={Lazy::<lazy::AdminDemarchesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/nouvelle") view={Lazy::<lazy::NewDemarcheRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/:id") view={Lazy::<lazy::AdminDemarcheRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/:id/formulaire") view={Lazy::<lazy::FormBuilderRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/:id/pages/:page") view={Lazy::<lazy::PageEditorRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/:id/champs/:key") view={Lazy::<lazy::FieldEditorRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/:id/apercu") view={Lazy::<lazy::FormPreviewRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/demarches/:id/courriels") view={Lazy::<lazy::AdminEmailsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/a-la-une") view={Lazy::<lazy::FeaturedRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/services") view={Lazy::<lazy::ServicesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/services/:id") view={Lazy::<lazy::ServiceRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/utilisateurs") view={Lazy::<lazy::UsersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/utilisateurs/:id") view={Lazy::<lazy::UserRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/journal") view={Lazy::<lazy::AuditRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
@@ -272,5 +247,160 @@ fn Footer() -> impl IntoView {
                 </nav>
             </div>
         </footer>
+    }
+}
+
+/// The pages a first visit does not need, in five groups loaded on demand.
+///
+/// The public pages (home, catalogue, a démarche, help) are in the main WASM module that
+/// every visit downloads. Each group below is one `#[lazy]` function: built with
+/// `cargo leptos build --split`, its code (the pages, their components, the client side
+/// of their server functions) goes to a WASM chunk of its own, fetched when a page of the
+/// group is first shown (hydration waits for it; the server adds a `<link rel="preload">`
+/// for the chunk to the page it renders). One split point per group, not per page:
+/// a chunk per page made ~900 files (a 38 min release build) and some 60 requests on a
+/// first visit, for no gain on what the home page downloads.
+mod lazy {
+    use leptos::lazy;
+    use leptos::prelude::*;
+    use leptos_router::LazyRoute;
+
+    use crate::account::pages::{
+        AccountDeletedPage, AccountPage, ConfirmEmailPage, DeleteAccountPage, EmailConfirmedPage,
+        EnrolSecondFactorPage, ForgotPasswordPage, ForgotPasswordSentPage, NewPasswordPage,
+        PersonalDataPage, RecoveryCodesPage, SecondFactorPage, SignInPage, SignUpPage,
+        SignUpSentPage,
+    };
+    use crate::admin::pages::{
+        AdminDemarchePage, AdminDemarchesPage, AdminEmailsPage, AdminHomePage, AuditPage,
+        FeaturedPage, FieldEditorPage, FormBuilderPage, FormPreviewPage, NewDemarchePage,
+        PageEditorPage, ServicePage, ServicesPage, UserPage, UsersPage,
+    };
+    use crate::backoffice::pages::{
+        InstructionDossierPage, InstructionHomePage, QueuePageView, ReceivedDocumentsPage,
+    };
+    use crate::dossiers::pages::{
+        DeleteDraftPage, DossierPage, DossiersPage, DraftsPage, FillFormPage, ReviewFormPage,
+        StartPage,
+    };
+    use crate::profiles::pages::{CompositionPage, ProfileInfoPage, ProfilesPage};
+
+    /// One group: an enum of its pages, the `#[lazy]` function that draws them (the
+    /// split point), and per page a route type whose view awaits that function.
+    macro_rules! lazy_group {
+        (
+            $(#[$doc:meta])*
+            $group:ident, $preload:ident, $kind:ident { $( $route:ident => $page:ident ),* $(,)? }
+        ) => {
+            #[derive(Clone, Copy, Debug)]
+            pub enum $kind {
+                $( $route ),*
+            }
+
+            $(#[$doc])*
+            #[lazy]
+            fn $group(page: $kind) -> AnyView {
+                match page {
+                    $( $kind::$route => view! { <$page /> }.into_any(), )*
+                }
+            }
+
+            $(
+                #[derive(Debug)]
+                pub struct $route;
+
+                impl LazyRoute for $route {
+                    fn data() -> Self {
+                        $route
+                    }
+
+                    async fn view(_this: Self) -> AnyView {
+                        $group($kind::$route).await
+                    }
+
+                    async fn preload() {
+                        // Only the split WASM client loads chunks; the server (and a
+                        // native build of the client) has every page at hand.
+                        #[cfg(target_arch = "wasm32")]
+                        $preload().await;
+                    }
+                }
+            )*
+        };
+    }
+
+    lazy_group! {
+        /// Signing in and up, passwords, the second factor: pages a visitor
+    /// meets before their account.
+        auth_pages, __preload_auth_pages, AuthPart {
+            SignInRoute => SignInPage,
+            SignUpRoute => SignUpPage,
+            SignUpSentRoute => SignUpSentPage,
+            ForgotPasswordRoute => ForgotPasswordPage,
+            ForgotPasswordSentRoute => ForgotPasswordSentPage,
+            NewPasswordRoute => NewPasswordPage,
+            ConfirmEmailRoute => ConfirmEmailPage,
+            EmailConfirmedRoute => EmailConfirmedPage,
+            AccountDeletedRoute => AccountDeletedPage,
+            SecondFactorRoute => SecondFactorPage,
+            EnrolSecondFactorRoute => EnrolSecondFactorPage,
+            RecoveryCodesRoute => RecoveryCodesPage,
+        }
+    }
+
+    lazy_group! {
+        /// « Mon compte »: personal data, profiles, drafts, dossiers, documents received.
+        account_pages, __preload_account_pages, AccountPart {
+            AccountRoute => AccountPage,
+            PersonalDataRoute => PersonalDataPage,
+            ProfilesRoute => ProfilesPage,
+            ProfileInfoRoute => ProfileInfoPage,
+            CompositionRoute => CompositionPage,
+            DraftsRoute => DraftsPage,
+            DeleteDraftRoute => DeleteDraftPage,
+            DossiersRoute => DossiersPage,
+            DossierRoute => DossierPage,
+            ReceivedDocumentsRoute => ReceivedDocumentsPage,
+            DeleteAccountRoute => DeleteAccountPage,
+        }
+    }
+
+    lazy_group! {
+        /// Filling a démarche's form: start, each step, « Vérifiez vos réponses ».
+        form_pages, __preload_form_pages, FormPart {
+            StartRoute => StartPage,
+            FillFormRoute => FillFormPage,
+            ReviewFormRoute => ReviewFormPage,
+        }
+    }
+
+    lazy_group! {
+        /// The back-office of the instructing services.
+        instruction_pages, __preload_instruction_pages, InstructionPart {
+            InstructionHomeRoute => InstructionHomePage,
+            QueueRoute => QueuePageView,
+            InstructionDossierRoute => InstructionDossierPage,
+        }
+    }
+
+    lazy_group! {
+        /// The administration: démarches, the form builder, services, users, the log.
+        admin_pages, __preload_admin_pages, AdminPart {
+            AdminHomeRoute => AdminHomePage,
+            AdminDemarchesRoute => AdminDemarchesPage,
+            NewDemarcheRoute => NewDemarchePage,
+            AdminDemarcheRoute => AdminDemarchePage,
+            FormBuilderRoute => FormBuilderPage,
+            PageEditorRoute => PageEditorPage,
+            FieldEditorRoute => FieldEditorPage,
+            FormPreviewRoute => FormPreviewPage,
+            AdminEmailsRoute => AdminEmailsPage,
+            FeaturedRoute => FeaturedPage,
+            ServicesRoute => ServicesPage,
+            ServiceRoute => ServicePage,
+            UsersRoute => UsersPage,
+            UserRoute => UserPage,
+            AuditRoute => AuditPage,
+        }
     }
 }

@@ -22,9 +22,22 @@ pub mod ui;
 pub mod server;
 
 /// The browser entry point: hydrates the page the server sent.
+///
+/// What `leptos::mount::hydrate_lazy` does (a page of a lazy group, `app::lazy`, waits for
+/// its WASM chunk before it hydrates), plus one mark once the whole page is hydrated:
+/// `<body data-hydrated="true">`, which end-to-end tests wait for before they click. An
+/// effect in the app's shell would set it before the lazy page's own handlers exist.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // An error only says the executor was already set up.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        let owner = leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), app::App).await;
+        if let Some(body) = leptos::prelude::document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+        owner.forget();
+    });
 }

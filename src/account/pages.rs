@@ -1,8 +1,8 @@
 //! Pages of the account: « Connexion », « Créer un compte », « Mot de passe oublié ? »,
 //! « Mon compte » and its tiles, « Mes données personnelles ».
 
+use crate::ui::Title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_query_map};
 

@@ -5,8 +5,8 @@
 //! documents are multipart posts to axum handlers that redirect back; so everything
 //! works without JavaScript, and the same with it.
 
+use crate::ui::Title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{

@@ -1,7 +1,7 @@
 //! Pages: home, catalogue, a démarche.
 
+use crate::ui::Title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{demarche_by_slug, featured_demarches, search_demarches};

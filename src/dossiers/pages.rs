@@ -1,8 +1,8 @@
 //! Pages of dossiers: « Commencer la démarche », a form page, « Vérifiez vos
 //! réponses », « Mes brouillons », « Mes dossiers » and a dossier's page.
 
+use crate::ui::Title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{

@@ -1,5 +1,5 @@
+use crate::ui::Title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::api::get_content_page;
 use super::model::{ContentDoc, ContentPage};

@@ -1,8 +1,8 @@
 //! « Mes profils », a profile's « Informations » and « Composition » (with « Partage(s)
 //! du profil »).
 
+use crate::ui::Title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{

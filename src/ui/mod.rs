@@ -1,9 +1,22 @@
 //! Shared presentational components.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos::text_prop::TextProp;
 
+use crate::branding::{DEPARTEMENT, PORTAL};
 use crate::error::AppError;
+
+/// The document's `<title>`: the page's own title, then the portal and the département
+/// (« Connexion – Guichet, Département de la Vallée-Verte »).
+///
+/// Each page writes the whole title itself rather than the app setting a formatter
+/// once: a formatter without a text (the app's shell hydrates before a lazily loaded
+/// page does) makes leptos_meta blank `document.title` until the page's chunk arrives,
+/// and a screen reader or a test reading the title in between finds none.
+#[component]
+pub fn Title(#[prop(into)] text: TextProp) -> impl IntoView {
+    view! { <leptos_meta::Title text=move || format!("{} – {PORTAL}, {DEPARTEMENT}", text.get()) /> }
+}
 
 pub mod form;
 

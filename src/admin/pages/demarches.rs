@@ -1,8 +1,8 @@
 //! The démarches of the administration: the list, a new démarche, a démarche's page
 //! (description, publication, services) and its notification emails.
 
+use crate::ui::Title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::AdminNav;

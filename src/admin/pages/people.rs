@@ -4,8 +4,8 @@
 //! Every action is an `ActionForm` posting to a server function that redirects (it works
 //! without JavaScript); searches and filters are plain GET forms.
 
+use crate::ui::Title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
