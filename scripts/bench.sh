@@ -403,13 +403,17 @@ say "client weight: loading ${VISITS[*]} in headless Chromium (empty cache each)
 if ! node scripts/first-visit.cjs "$BASE" "${VISITS[@]}" >"$WORK/first-visit.txt" 2>"$WORK/first-visit.err"; then
   ERRORS+=("first visit in Chromium failed: $(tr '\n' ' ' <"$WORK/first-visit.err")")
 fi
-declare -A VISIT_FILES
-while read -r visit file; do
+declare -A VISIT_FILES VISIT_AFTER
+while read -r visit file when; do
   if [ ! -f "$SITE/$file" ]; then
     ERRORS+=("$visit downloaded /$file, which is not in $SITE")
     continue
   fi
-  case "$file" in *.js | *.wasm) VISIT_FILES[$visit]+="$file " ;; esac
+  case "$file" in
+    *.js | *.wasm)
+      if [ "$when" = after ]; then VISIT_AFTER[$visit]+="$file "; else VISIT_FILES[$visit]+="$file "; fi
+      ;;
+  esac
 done <"$WORK/first-visit.txt"
 read -r -a FIRST <<<"${VISIT_FILES[/]:-}"
 [ "${#FIRST[@]}" -gt 0 ] || ERRORS+=("the first visit of the home page downloaded no /pkg/ script")
@@ -454,9 +458,9 @@ say "budget: server memory after the runs: VmHWM $(mb "$HWM_KB") MB, VmRSS $(mb 
 say "        of which anonymous (heaps, stacks) $(mb "$ANON_KB") MB, mapped files (the binary, libraries) $(mb "$FILE_KB") MB; $THREADS_NOW threads"
 
 echo
-visit_weight() { # page path → brotli total of the JS and WASM its first visit downloaded
+files_weight() { # file list → brotli total
   local total=0 file
-  for file in ${VISIT_FILES[$1]:-}; do total=$((total + $(br_size "$file"))); done
+  for file in $1; do total=$((total + $(br_size "$file"))); done
   printf '%s' "$total"
 }
 say "client weight: brotli -q 11 of what a first visit of the home page downloads (Chromium)"
@@ -467,9 +471,13 @@ for file in "${FIRST[@]}"; do
   printf '[bench]   %-44s %10s bytes raw %9s bytes brotli\n' "$file" "$(raw_size "$file")" "$size"
 done
 say "budget: WASM + JS of a first visit: $(kb "$TOTAL") KB brotli (< $WEIGHT_BUDGET_KB KB): $(verdict "$(kb "$TOTAL")" "$WEIGHT_BUDGET_KB" max)"
-for visit in "${VISITS[@]:1}"; do
+for visit in "${VISITS[@]}"; do
   count="$(wc -w <<<"${VISIT_FILES[$visit]:-}" | tr -d ' ')"
-  say "client weight: first visit of $visit: $(kb "$(visit_weight "$visit")") KB brotli ($count files of JS and WASM)"
+  line="client weight: first visit of $visit: $(kb "$(files_weight "${VISIT_FILES[$visit]:-}")") KB brotli until hydrated ($count files of JS and WASM)"
+  if [ -n "${VISIT_AFTER[$visit]:-}" ]; then
+    line+=", then $(kb "$(files_weight "${VISIT_AFTER[$visit]}")") KB prefetched ($(wc -w <<<"${VISIT_AFTER[$visit]}" | tr -d ' ') files)"
+  fi
+  say "$line"
 done
 if [ -f "$SITE/$CSS" ]; then
   say "client weight: the stylesheet $CSS: $(kb "$(br_size "$CSS")") KB brotli ($(raw_size "$CSS") bytes raw), not counted above"

@@ -41,16 +41,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let (routing, set_routing) = signal(false);
     // Every page is rendered whole before it is sent: it works without JavaScript and
     // its HTTP status (404, 500) is right.
     view! {
         <Stylesheet id="leptos" href="/pkg/guichet.css" />
-        <Router>
+        <Router set_is_routing=set_routing>
             <a class="skip-link" href="#contenu">
                 "Aller au contenu"
             </a>
             <Header />
-            <main id="contenu" tabindex="-1">
+            // While a client-side navigation waits (for a lazily loaded group's chunks,
+            // on a slow line: seconds), the current page stays on screen: a bar under the
+            // header says that something is coming, and the main region is marked busy.
+            <div
+                class="route-progress"
+                class:route-progress-active=move || routing.get()
+                aria-hidden="true"
+            ></div>
+            <main id="contenu" tabindex="-1" aria-busy=move || routing.get().then_some("true")>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/demarches") view=CataloguePage ssr=SsrMode::Async />
@@ -250,6 +259,50 @@ fn Footer() -> impl IntoView {
     }
 }
 
+/// Background work of the client (see [`after_hydration`]).
+#[cfg(target_arch = "wasm32")]
+type Work = Box<dyn FnOnce()>;
+
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    /// Work waiting for the page's hydration (`None` once it is done).
+    static AFTER_HYDRATION: std::cell::RefCell<Option<Vec<Work>>> =
+        std::cell::RefCell::new(Some(Vec::new()));
+}
+
+/// Runs `work` when the browser is idle after the page is hydrated (at once when idle, if
+/// it already is): background work must not compete with the page's own chunks.
+#[cfg(target_arch = "wasm32")]
+pub fn after_hydration(work: impl FnOnce() + 'static) {
+    let idle = |work: Work| {
+        let work = std::cell::Cell::new(Some(work));
+        request_idle_callback(move || {
+            if let Some(work) = work.take() {
+                work();
+            }
+        });
+    };
+    let queued = AFTER_HYDRATION.with_borrow_mut(|queue| match queue {
+        Some(queue) => {
+            queue.push(Box::new(work));
+            None
+        }
+        None => Some(Box::new(work) as Work),
+    });
+    if let Some(work) = queued {
+        idle(work);
+    }
+}
+
+/// Called by the client's entry point once the page is hydrated: runs the queued work.
+#[cfg(target_arch = "wasm32")]
+pub fn hydrated() {
+    let queue = AFTER_HYDRATION.with_borrow_mut(|queue| queue.take().unwrap_or_default());
+    for work in queue {
+        after_hydration(work);
+    }
+}
+
 /// The pages a first visit does not need, in five groups loaded on demand.
 ///
 /// The public pages (home, catalogue, a démarche, help) are in the main WASM module that
@@ -290,11 +343,24 @@ mod lazy {
     macro_rules! lazy_group {
         (
             $(#[$doc:meta])*
-            $group:ident, $preload:ident, $kind:ident { $( $route:ident => $page:ident ),* $(,)? }
+            $group:ident, $preload:ident, $kind:ident $( then $next:ident )? { $( $route:ident => $page:ident ),* $(,)? }
         ) => {
+            // A variant per route type, named as the type (all end in `Route`).
+            #[allow(clippy::enum_variant_names)]
             #[derive(Clone, Copy, Debug)]
             pub enum $kind {
                 $( $route ),*
+            }
+
+            impl $kind {
+                /// Fetches the group people open next (`then`) in the background, once the
+                /// page is hydrated and the browser is idle: « Mon compte » after signing in.
+                fn prefetch_next() {
+                    $(
+                        #[cfg(target_arch = "wasm32")]
+                        super::after_hydration(|| leptos::task::spawn_local($next()));
+                    )?
+                }
             }
 
             $(#[$doc])*
@@ -315,7 +381,9 @@ mod lazy {
                     }
 
                     async fn view(_this: Self) -> AnyView {
-                        $group($kind::$route).await
+                        let view = $group($kind::$route).await;
+                        $kind::prefetch_next();
+                        view
                     }
 
                     async fn preload() {
@@ -330,9 +398,8 @@ mod lazy {
     }
 
     lazy_group! {
-        /// Signing in and up, passwords, the second factor: pages a visitor
-    /// meets before their account.
-        auth_pages, __preload_auth_pages, AuthPart {
+        /// Signing in and up, passwords, the second factor: before « Mon compte ».
+        auth_pages, __preload_auth_pages, AuthPart then __preload_account_pages {
             SignInRoute => SignInPage,
             SignUpRoute => SignUpPage,
             SignUpSentRoute => SignUpSentPage,

@@ -38,6 +38,7 @@ pub fn hydrate() {
         if let Some(body) = leptos::prelude::document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
+        app::hydrated();
         owner.forget();
     });
 }
