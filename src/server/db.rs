@@ -14,9 +14,19 @@ use sea_orm::{
 /// turn while they apply migrations.
 const MIGRATION_LOCK: i64 = 0x0067_7569_6368_6574; // "guichet"
 
-/// Connects to SQLite or PostgreSQL. SQLite runs in WAL mode with a busy timeout and
-/// foreign keys on; the parent folder of its file is created if needed.
+/// Connects to SQLite or PostgreSQL with the default pool size (see [`connect_with`]).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, None).await
+}
+
+/// Connects to SQLite or PostgreSQL, keeping at most `max_connections` connections
+/// (default: 8 on SQLite, whose connections each run on a thread of their own, 16 on
+/// PostgreSQL). SQLite runs in WAL mode with a busy timeout and foreign keys on; the
+/// parent folder of its file is created if needed.
+pub async fn connect_with(
+    url: &str,
+    max_connections: Option<u32>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -36,18 +46,20 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         // Check the URL now so that a bad one is reported clearly.
         SqliteConnectOptions::from_str(url)
             .map_err(|e| DbErr::Custom(format!("invalid DATABASE_URL: {e}")))?;
-        options.max_connections(8).map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(5))
-                .foreign_keys(true)
-        });
+        options
+            .max_connections(max_connections.unwrap_or(8))
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+            });
     } else {
         // When the database cannot be reached, a request waits at most this long for
         // a connection, then answers 503 (« momentanément indisponible ») instead of
         // hanging; the pool reconnects by itself once the database is back.
         options
-            .max_connections(16)
+            .max_connections(max_connections.unwrap_or(16))
             .acquire_timeout(Duration::from_secs(3));
     }
     Database::connect(options).await

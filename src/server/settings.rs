@@ -106,6 +106,9 @@ pub struct Settings {
     /// is rendered anew (`GUICHET_PAGE_CACHE_MS`, default 1000; 0: never). See
     /// `page_cache`.
     pub page_cache: Duration,
+    /// Connections to the database each instance keeps at most
+    /// (`GUICHET_DATABASE_MAX_CONNECTIONS`; default 8 on SQLite, 16 on PostgreSQL).
+    pub database_max_connections: Option<u32>,
 }
 
 /// The variables Guichet reads, in the order the README lists them.
@@ -125,6 +128,7 @@ pub const VARIABLES: &[&str] = &[
     "GUICHET_MAX_FILE_MB",
     "GUICHET_UPLOAD_GRACE_MINUTES",
     "GUICHET_PAGE_CACHE_MS",
+    "GUICHET_DATABASE_MAX_CONNECTIONS",
     "GUICHET_MAIL_POLL_MS",
     "GUICHET_MAIL_RETRY_BASE_MS",
     "GUICHET_MAIL_RETRY_MAX_MS",
@@ -284,6 +288,13 @@ impl Settings {
                 Some(v) if v.trim() == "0" => Duration::ZERO,
                 v => millis(v, "GUICHET_PAGE_CACHE_MS", 1_000)?,
             },
+            database_max_connections: match get("GUICHET_DATABASE_MAX_CONNECTIONS") {
+                None => None,
+                v => Some(
+                    u32::try_from(number(v, "GUICHET_DATABASE_MAX_CONNECTIONS", 1)?)
+                        .unwrap_or(u32::MAX),
+                ),
+            },
             mail: MailSettings {
                 poll_interval: millis(get("GUICHET_MAIL_POLL_MS"), "GUICHET_MAIL_POLL_MS", 2_000)?,
                 retry_base: millis(
@@ -409,6 +420,21 @@ mod tests {
         assert!(!s.is_https());
         assert_eq!(s.upload_grace, Duration::from_secs(24 * 3600));
         assert_eq!(s.page_cache, Duration::from_secs(1));
+        assert_eq!(s.database_max_connections, None);
+    }
+
+    #[test]
+    fn the_database_pool_size_is_a_positive_number() {
+        let size = |v: &str| {
+            Settings::from_sources(
+                &HashMap::new(),
+                env_of(&[("GUICHET_DATABASE_MAX_CONNECTIONS", v)]),
+            )
+            .map(|s| s.database_max_connections)
+        };
+        assert_eq!(size("4").expect("valid"), Some(4));
+        assert!(size("0").is_err());
+        assert!(size("quatre").is_err());
     }
 
     #[test]

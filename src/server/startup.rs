@@ -62,7 +62,8 @@ impl Application {
         settings: Settings,
         leptos_options: LeptosOptions,
     ) -> Result<Self, BoxError> {
-        let db = db::connect(&settings.database_url).await?;
+        let db =
+            db::connect_with(&settings.database_url, settings.database_max_connections).await?;
         db::migrate(&db).await?;
         if settings.demo_data {
             seed::seed_demo(&db).await?;
