@@ -10,6 +10,7 @@ pub mod mail;
 pub mod page_cache;
 pub mod password;
 pub mod password_policy;
+pub mod render_queue;
 pub mod second_factor;
 pub mod security;
 pub mod seed;

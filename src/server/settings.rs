@@ -109,6 +109,10 @@ pub struct Settings {
     /// Connections to the database each instance keeps at most
     /// (`GUICHET_DATABASE_MAX_CONNECTIONS`; default 8 on SQLite, 16 on PostgreSQL).
     pub database_max_connections: Option<u32>,
+    /// GET requests (pages, downloads) an instance serves at once, the others waiting
+    /// their turn (`GUICHET_CONCURRENT_RENDERS`, default 4 per CPU core; 0: no limit).
+    /// See `render_queue`.
+    pub concurrent_renders: Option<usize>,
 }
 
 /// The variables Guichet reads, in the order the README lists them.
@@ -129,6 +133,7 @@ pub const VARIABLES: &[&str] = &[
     "GUICHET_UPLOAD_GRACE_MINUTES",
     "GUICHET_PAGE_CACHE_MS",
     "GUICHET_DATABASE_MAX_CONNECTIONS",
+    "GUICHET_CONCURRENT_RENDERS",
     "GUICHET_MAIL_POLL_MS",
     "GUICHET_MAIL_RETRY_BASE_MS",
     "GUICHET_MAIL_RETRY_MAX_MS",
@@ -295,6 +300,17 @@ impl Settings {
                         .unwrap_or(u32::MAX),
                 ),
             },
+            concurrent_renders: match get("GUICHET_CONCURRENT_RENDERS") {
+                Some(v) if v.trim() == "0" => None,
+                v => Some(
+                    usize::try_from(number(
+                        v,
+                        "GUICHET_CONCURRENT_RENDERS",
+                        4 * std::thread::available_parallelism().map_or(2, |n| n.get()) as u64,
+                    )?)
+                    .unwrap_or(usize::MAX),
+                ),
+            },
             mail: MailSettings {
                 poll_interval: millis(get("GUICHET_MAIL_POLL_MS"), "GUICHET_MAIL_POLL_MS", 2_000)?,
                 retry_base: millis(
@@ -435,6 +451,26 @@ mod tests {
         assert_eq!(size("4").expect("valid"), Some(4));
         assert!(size("0").is_err());
         assert!(size("quatre").is_err());
+    }
+
+    #[test]
+    fn the_render_queue_has_a_default_and_can_be_turned_off() {
+        let turns = |v: &[(&'static str, &'static str)]| {
+            Settings::from_sources(&HashMap::new(), env_of(v))
+                .expect("valid")
+                .concurrent_renders
+        };
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        assert_eq!(turns(&[]), Some(4 * cores));
+        assert_eq!(turns(&[("GUICHET_CONCURRENT_RENDERS", "6")]), Some(6));
+        assert_eq!(turns(&[("GUICHET_CONCURRENT_RENDERS", "0")]), None);
+        assert!(
+            Settings::from_sources(
+                &HashMap::new(),
+                env_of(&[("GUICHET_CONCURRENT_RENDERS", "beaucoup")])
+            )
+            .is_err()
+        );
     }
 
     #[test]

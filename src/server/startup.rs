@@ -302,6 +302,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
+            super::render_queue::RenderQueue::new(settings.concurrent_renders),
+            super::render_queue::wait_turn,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             super::page_cache::PageCache::new(settings.page_cache),
             super::page_cache::serve,
         ))
