@@ -448,6 +448,32 @@ pub struct Filters {
     pub after: Option<(OffsetDateTime, i32)>,
 }
 
+impl Filters {
+    /// Whether a filter or a search narrows the tab (its order and cursor do not).
+    /// Every field is named, so that a filter added to `Filters` must be placed here.
+    fn narrows(&self) -> bool {
+        let Filters {
+            tab: _,
+            status,
+            from,
+            until,
+            kind,
+            commune,
+            number,
+            words,
+            oldest_first: _,
+            after: _,
+        } = self;
+        status.is_some()
+            || from.is_some()
+            || until.is_some()
+            || kind.is_some()
+            || commune.is_some()
+            || number.is_some()
+            || !words.is_empty()
+    }
+}
+
 /// Midnight in Paris of a `YYYY-MM-DD` date, in UTC; `next` gives the next midnight.
 fn paris_midnight(date: &str, next: bool) -> Option<OffsetDateTime> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -757,14 +783,7 @@ async fn page_of_queue<C: ConnectionTrait + TransactionTrait>(
     let mut statement = select.build(backend);
     // An integer of ours, not a value from the request.
     statement.sql.push_str(&format!(" LIMIT {limit}"));
-    let unfiltered = f.status.is_none()
-        && f.from.is_none()
-        && f.until.is_none()
-        && f.kind.is_none()
-        && f.commune.is_none()
-        && f.number.is_none()
-        && f.words.is_empty();
-    if backend == DbBackend::Postgres && unfiltered {
+    if backend == DbBackend::Postgres && !f.narrows() {
         let txn = db.begin().await?;
         txn.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan")
             .await?;
@@ -2108,6 +2127,38 @@ mod tests {
         assert_eq!(
             search_words("2026-000123 isabelle meyer isabelle 21350238800019"),
             vec!["000123", "2026", "21350238800019", "isabelle", "meyer"]
+        );
+    }
+
+    #[test]
+    fn only_filters_and_searches_narrow_a_queue() {
+        let at = OffsetDateTime::from_unix_timestamp(1_764_500_000).unwrap();
+        let plain = Filters {
+            oldest_first: true,
+            after: Some((at, 7)),
+            ..Filters::default()
+        };
+        assert!(!plain.narrows(), "order and cursor keep the generic plan");
+        assert!(
+            Filters {
+                status: Some(DossierStatus::Depose),
+                ..Filters::default()
+            }
+            .narrows()
+        );
+        assert!(
+            Filters {
+                words: vec!["meyer".into()],
+                ..Filters::default()
+            }
+            .narrows()
+        );
+        assert!(
+            Filters {
+                until: Some(at),
+                ..Filters::default()
+            }
+            .narrows()
         );
     }
 
