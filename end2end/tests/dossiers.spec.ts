@@ -9,6 +9,9 @@
 //     profile gets « Page introuvable » on the dossier; Thomas joins the profile with a share
 //     key and then sees the dossier; Camille removes him again (the database persists).
 //  3. « Mes brouillons » → « Supprimer » → « Supprimer le brouillon » removes a draft.
+//  4. Inès files a dossier, then « Dupliquer » and « Transmettre » ten times: « Mes dossiers »
+//     shows ten per page, « Page suivante » (reached with Tab, followed with Enter) and
+//     « Page précédente » move between them.
 //
 // The server's database persists between runs: each dossier is found by its id or number,
 // and the typed values carry the project's name and a time stamp.
@@ -38,6 +41,7 @@ import {
   receipt,
   transmit,
   pdfText,
+  personalProfile,
 } from './helpers';
 
 // ---------------------------------------------------------------- helpers
@@ -560,5 +564,104 @@ test.describe('dossiers', () => {
     await group.getByLabel('Non').check();
     await expect(conditional.first()).toBeHidden();
     await checkA11y(page);
+  });
+
+  test('« Mes dossiers » : dix dossiers par page, « Page suivante » au clavier, « Page précédente »', async ({ page }, testInfo) => {
+    test.setTimeout(240_000);
+    const nom = `Pages-${testInfo.project.name}-${Date.now()}`;
+    const profile = personalProfile(INES);
+    await signIn(page, INES);
+
+    // One dossier filed in full (the shortest way through the form)…
+    await visit(page, '/demarches/aide-permis-de-conduire/commencer');
+    const first = await startFor(page, profile, 'pages-1-pour-qui');
+    await expectFormPage(page, first, 'Le jeune', 1);
+    await page.getByRole('textbox', { name: 'Nom', exact: true }).fill(nom);
+    await page.getByRole('textbox', { name: 'Prénom', exact: true }).fill('Inès');
+    await page.getByLabel('Date de naissance', { exact: true }).fill('2008-05-02');
+    await page.getByRole('textbox', { name: 'Adresse électronique du jeune' }).fill('ines.pages@exemple.fr');
+    await goNext(page);
+    await expectFormPage(page, first, 'L’auto-école', 2);
+    await page.getByRole('textbox', { name: 'Nom de l’auto-école' }).fill('Auto-école des Pages');
+    const address = page.getByRole('group', { name: 'Adresse de l’auto-école' });
+    await address.getByRole('textbox', { name: 'Numéro et voie' }).fill('3 rue Haute');
+    await address.getByRole('textbox', { name: 'Code postal' }).fill('00100');
+    await address.getByRole('textbox', { name: 'Commune' }).fill('Valbourg');
+    await page.getByRole('textbox', { name: 'Montant du devis (en €)' }).fill('990');
+    await page
+      .getByRole('group', { name: 'Avez-vous déjà été inscrit dans une auto-école pour préparer le permis B ?' })
+      .getByRole('radio', { name: 'Non' })
+      .check();
+    await goNext(page);
+    await expectFormPage(page, first, 'Pièces justificatives', 3);
+    for (const [label, name] of [
+      ['Pièce d’identité du jeune', 'identite.pdf'],
+      ['Justificatif de domicile de moins de trois mois', 'domicile.pdf'],
+      ['Devis de l’auto-école', 'devis.pdf'],
+    ]) {
+      await ready(page);
+      await attach(page, label, pdfFile(name));
+      await expect(attachment(page, label).file(name)).toBeVisible();
+    }
+    await goNext(page);
+    await expect(page).toHaveURL(new RegExp(`/dossiers/${first}/verification$`));
+    const numbers = [await transmit(page, first)];
+
+    // … then « Dupliquer » and « Transmettre » ten times: eleven dossiers at least.
+    let last = first;
+    for (let i = 0; i < 10; i++) {
+      await page.goto(`/mon-compte/dossiers/${last}`);
+      await ready(page);
+      await page.getByRole('button', { name: 'Dupliquer ce dossier dans un nouveau brouillon' }).click();
+      await expect(page).toHaveURL(/\/dossiers\/\d+\/etape\/1\?message=dossier-duplique$/);
+      last = Number(new URL(page.url()).pathname.split('/')[2]);
+      await page.goto(`/dossiers/${last}/verification`);
+      numbers.push(await transmit(page, last));
+    }
+
+    // Page 1: the ten newest, the count, the pages.
+    await visit(page, '/mon-compte/dossiers');
+    await expect(page.getByRole('heading', { level: 1, name: 'Mes dossiers' })).toBeVisible();
+    const count = page.locator('.list-count');
+    await expect(count).toHaveText(/^Dossiers 1 à 10 sur \d+$/);
+    const total = Number((await count.textContent())!.match(/sur (\d+)$/)![1]);
+    expect(total).toBeGreaterThanOrEqual(11);
+    const pages = Math.ceil(total / 10);
+    const cards = page.locator('.dossier-card');
+    await expect(cards).toHaveCount(10);
+    await expect(cards.first().getByRole('heading', { level: 2 })).toHaveText(`Dossier ${numbers[10]} — ${PERMIS}`);
+    const nav = page.getByRole('navigation', { name: 'Pages de mes dossiers' });
+    await expect(nav.getByRole('link', { name: 'Page 1', exact: true })).toHaveAttribute('aria-current', 'page');
+    await expect(nav.getByRole('link', { name: 'Page précédente' })).toHaveCount(0);
+    const next = nav.getByRole('link', { name: 'Page suivante' });
+    await expect(next).toHaveAttribute('href', '/mon-compte/dossiers?page=2');
+    await screenshot(page, 'pages-2-mes-dossiers');
+
+    // « Page suivante », from the keyboard: Tab reaches it, Enter follows it.
+    await ready(page);
+    await nav.getByRole('link', { name: `Page ${pages}`, exact: true }).focus();
+    await page.keyboard.press('Tab');
+    await expect(next).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/\/mon-compte\/dossiers\?page=2$/);
+    await expect(count).toHaveText(total === 11 ? 'Dossier 11 sur 11' : new RegExp(`^Dossiers 11 à ${Math.min(20, total)} sur ${total}$`));
+    await expect(page).toHaveTitle(new RegExp(`^Mes dossiers, page 2 sur ${pages} – `));
+    await expect(nav.getByRole('link', { name: 'Page 2', exact: true })).toHaveAttribute('aria-current', 'page');
+    await expect(cards).toHaveCount(Math.min(10, total - 10));
+    // The eleventh newest is the first filed of this test: it heads page 2.
+    await expect(cards.first().getByRole('heading', { level: 2 })).toHaveText(`Dossier ${numbers[0]} — ${PERMIS}`);
+    await expect(page.getByText(`Dossier ${numbers[10]} — ${PERMIS}`)).toHaveCount(0);
+    await checkA11y(page);
+    await screenshot(page, 'pages-3-page-2');
+
+    // « Page précédente » goes back to the first page.
+    await ready(page);
+    await nav.getByRole('link', { name: 'Page précédente' }).click();
+    await expect(page).toHaveURL(/\/mon-compte\/dossiers$/);
+    await expect(count).toHaveText(/^Dossiers 1 à 10 sur \d+$/);
+    await expect(cards.first().getByRole('heading', { level: 2 })).toHaveText(`Dossier ${numbers[10]} — ${PERMIS}`);
+    // A page past the last shows the last.
+    await visit(page, '/mon-compte/dossiers?page=99');
+    await expect(nav.getByRole('link', { name: `Page ${pages}`, exact: true })).toHaveAttribute('aria-current', 'page');
   });
 });

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::model::{DossierRow, DossierView, DraftRow, FillPage, ReviewView, StartOptions};
+use super::model::{DossierList, DossierView, DraftRow, FillPage, ReviewView, StartOptions};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -114,13 +114,13 @@ pub async fn my_drafts() -> Result<Vec<DraftRow>, AppError> {
     )
 }
 
-/// « Mes dossiers ».
+/// « Mes dossiers »: page `page` (from 1; past the last, the last).
 #[server]
-pub async fn my_dossiers() -> Result<Vec<DossierRow>, AppError> {
+pub async fn my_dossiers(page: u32) -> Result<DossierList, AppError> {
     respond(
         async move {
             let account = auth::require_user().await?;
-            service::dossiers(&app_state()?, &account).await
+            service::dossiers(&app_state()?, &account, page).await
         }
         .await,
     )

@@ -301,6 +301,33 @@ pub struct DossierRow {
     pub status: DossierStatus,
 }
 
+/// One page of « Mes dossiers », newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierList {
+    pub rows: Vec<DossierRow>,
+    /// The page shown, from 1 (a page past the last shows the last).
+    pub page: u32,
+    /// How many pages there are (at least 1).
+    pub pages: u32,
+    /// How many dossiers there are in all.
+    pub total: u64,
+}
+
+impl DossierList {
+    /// Dossiers per page: each card is tall (title, status, steps, next step), so ten
+    /// fill about three screens.
+    pub const PAGE_SIZE: u64 = 10;
+
+    /// The position of the first and last dossier shown, from 1 (« 11 à 20 sur 26 »).
+    pub fn range(&self) -> (u64, u64) {
+        if self.rows.is_empty() {
+            return (0, 0);
+        }
+        let first = u64::from(self.page.saturating_sub(1)) * Self::PAGE_SIZE + 1;
+        (first, first + self.rows.len() as u64 - 1)
+    }
+}
+
 /// One change in a dossier's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRow {

@@ -15,7 +15,7 @@ use crate::error::FieldError;
 use crate::forms::view::{FieldContext, FormErrorSummary, PageFields};
 use crate::forms::{ReviewItem, ReviewPage};
 use crate::ui::form::{ErrorSummary, form_error};
-use crate::ui::{Breadcrumb, Loading};
+use crate::ui::{Breadcrumb, Loading, Pagination};
 
 fn param(name: &'static str) -> impl Fn() -> i32 + Clone + Send + Sync + 'static {
     let params = use_params_map();
@@ -605,7 +605,15 @@ pub fn DeleteDraftPage() -> impl IntoView {
 
 #[component]
 pub fn DossiersPage() -> impl IntoView {
-    let list = Resource::new(|| (), |_| my_dossiers());
+    let query = use_query_map();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+    };
+    let list = Resource::new(page, my_dossiers);
     view! {
         <AccountSubPage
             title="Mes dossiers"
@@ -615,32 +623,46 @@ pub fn DossiersPage() -> impl IntoView {
                         {move || Suspend::new(async move {
                             match list.await {
                                 Err(e) => error_view(e),
-                                Ok(list) if list.is_empty() => view! {
+                                Ok(list) if list.total == 0 => view! {
                                     <p class="empty-state">"Vous n’avez déposé aucun dossier."</p>
                                     <p>"Chaque demande que vous transmettez apparaît ici avec son statut et son avancement ; vous pourrez aussi en télécharger une copie."</p>
                                     <p><a class="button" href="/demarches">"Toutes les démarches"</a></p>
                                 }.into_any(),
-                                Ok(list) => view! {
-                                    <ul class="card-list" role="list">
-                                        {list.into_iter().map(|d| {
-                                            let href = format!("/mon-compte/dossiers/{}", d.id);
-                                            view! {
-                                                <li class="card dossier-card">
-                                                    <h2 class="card-title">
-                                                        <a href=href>{format!("Dossier {} — {}", d.number, d.demarche_title)}</a>
-                                                    </h2>
-                                                    <p><StatusBadge status=d.status /></p>
-                                                    <ProgressSteps status=d.status />
-                                                    <p class="next-step">{d.status.next_step()}</p>
-                                                    <dl class="meta-list">
-                                                        <div><dt>"Profil"</dt><dd>{d.profile_name.clone()}</dd></div>
-                                                        <div><dt>"Déposé le"</dt><dd>{d.submitted.clone()}</dd></div>
-                                                    </dl>
-                                                </li>
-                                            }
-                                        }).collect_view()}
-                                    </ul>
-                                }.into_any(),
+                                Ok(list) => {
+                                    let (first, last) = list.range();
+                                    let count = match (list.pages, list.total) {
+                                        (1, 1) => "1 dossier".to_owned(),
+                                        (1, total) => format!("{total} dossiers"),
+                                        (_, total) if first == last => format!("Dossier {first} sur {total}"),
+                                        (_, total) => format!("Dossiers {first} à {last} sur {total}"),
+                                    };
+                                    view! {
+                                        {(list.page > 1).then(|| view! {
+                                            <Title text=format!("Mes dossiers, page {} sur {}", list.page, list.pages) />
+                                        })}
+                                        <p class="list-count">{count}</p>
+                                        <ul class="card-list" role="list">
+                                            {list.rows.into_iter().map(|d| {
+                                                let href = format!("/mon-compte/dossiers/{}", d.id);
+                                                view! {
+                                                    <li class="card dossier-card">
+                                                        <h2 class="card-title">
+                                                            <a href=href>{format!("Dossier {} — {}", d.number, d.demarche_title)}</a>
+                                                        </h2>
+                                                        <p><StatusBadge status=d.status /></p>
+                                                        <ProgressSteps status=d.status />
+                                                        <p class="next-step">{d.status.next_step()}</p>
+                                                        <dl class="meta-list">
+                                                            <div><dt>"Profil"</dt><dd>{d.profile_name.clone()}</dd></div>
+                                                            <div><dt>"Déposé le"</dt><dd>{d.submitted.clone()}</dd></div>
+                                                        </dl>
+                                                    </li>
+                                                }
+                                            }).collect_view()}
+                                        </ul>
+                                        <Pagination page=list.page pages=list.pages base="/mon-compte/dossiers" label="Pages de mes dossiers" />
+                                    }.into_any()
+                                }
                             }
                         })}
                     </Suspense>

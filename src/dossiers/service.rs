@@ -11,8 +11,8 @@ use sea_orm::{
 };
 
 use super::model::{
-    DossierRow, DossierStatus, DossierView, DraftRow, EventRow, FileRow, FillPage, ProfileChoice,
-    ReviewView, StartOptions, Transition, format_size,
+    DossierList, DossierRow, DossierStatus, DossierView, DraftRow, EventRow, FileRow, FillPage,
+    ProfileChoice, ReviewView, StartOptions, Transition, format_size,
 };
 use crate::demarches::model::Audience;
 use crate::demarches::store as demarches;
@@ -1015,78 +1015,112 @@ pub async fn drafts(state: &AppState, account: &account::Model) -> Result<Vec<Dr
 pub async fn dossiers(
     state: &AppState,
     account: &account::Model,
-) -> Result<Vec<DossierRow>, AppError> {
-    use sea_orm::sea_query::{Alias, JoinType, Order, Query};
-    // One query: the dossiers of the account's profiles with their démarche's title and
-    // their profile's name, and only the columns the list shows (a dossier's answers
-    // and search text stay on disk).
-    let owner = Alias::new("owner");
-    let query = Query::select()
-        .column((dossier::Entity, dossier::Column::Id))
-        .column((dossier::Entity, dossier::Column::Number))
-        .column((dossier::Entity, dossier::Column::Status))
-        .column((dossier::Entity, dossier::Column::SubmittedAt))
-        .expr_as(
-            Expr::col((demarche::Entity, demarche::Column::Title)),
-            Alias::new("demarche_title"),
-        )
-        .expr_as(
-            Expr::col((profile::Entity, profile::Column::Name)),
-            Alias::new("profile_name"),
-        )
-        .expr_as(
-            Expr::col((profile::Entity, profile::Column::Kind)),
-            Alias::new("profile_kind"),
-        )
-        .expr_as(
-            Expr::col((owner.clone(), account::Column::FirstName)),
-            Alias::new("owner_first_name"),
-        )
-        .expr_as(
-            Expr::col((owner.clone(), account::Column::LastName)),
-            Alias::new("owner_last_name"),
-        )
-        .from(dossier::Entity)
-        .join(
-            JoinType::InnerJoin,
-            demarche::Entity,
-            Expr::col((demarche::Entity, demarche::Column::Id))
-                .equals((dossier::Entity, dossier::Column::DemarcheId)),
-        )
-        .join(
-            JoinType::InnerJoin,
-            profile::Entity,
-            Expr::col((profile::Entity, profile::Column::Id))
-                .equals((dossier::Entity, dossier::Column::ProfileId)),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            account::Entity,
-            owner.clone(),
-            Expr::col((owner.clone(), account::Column::Id))
-                .equals((profile::Entity, profile::Column::PersonalAccountId)),
-        )
-        .and_where(
-            Expr::col((dossier::Entity, dossier::Column::ProfileId)).in_subquery(
+    page: u32,
+) -> Result<DossierList, AppError> {
+    use sea_orm::sea_query::{Alias, Func, JoinType, Order, Query, SimpleExpr};
+    // The filed dossiers of the account's profiles (drafts have their own list).
+    let mine = || -> SimpleExpr {
+        Expr::col((dossier::Entity, dossier::Column::ProfileId))
+            .in_subquery(
                 Query::select()
                     .column(profile_member::Column::ProfileId)
                     .from(profile_member::Entity)
                     .and_where(Expr::col(profile_member::Column::AccountId).eq(account.id))
                     .to_owned(),
-            ),
-        )
-        .and_where(
-            Expr::col((dossier::Entity, dossier::Column::Status))
-                .ne(DossierStatus::Brouillon.as_str()),
-        )
-        .order_by((dossier::Entity, dossier::Column::SubmittedAt), Order::Desc)
-        .order_by((dossier::Entity, dossier::Column::Id), Order::Desc)
-        .to_owned();
+            )
+            .and(
+                Expr::col((dossier::Entity, dossier::Column::Status))
+                    .ne(DossierStatus::Brouillon.as_str()),
+            )
+    };
+    // One query for a page: its dossiers with their démarche's title and their profile's
+    // name, only the columns the list shows (a dossier's answers and search text stay on
+    // disk), and the count of the whole list (a window over it) on every row.
+    let owner = Alias::new("owner");
+    let page_query = |page: u32| {
+        Query::select()
+            .column((dossier::Entity, dossier::Column::Id))
+            .column((dossier::Entity, dossier::Column::Number))
+            .column((dossier::Entity, dossier::Column::Status))
+            .column((dossier::Entity, dossier::Column::SubmittedAt))
+            .expr_as(
+                Expr::col((demarche::Entity, demarche::Column::Title)),
+                Alias::new("demarche_title"),
+            )
+            .expr_as(
+                Expr::col((profile::Entity, profile::Column::Name)),
+                Alias::new("profile_name"),
+            )
+            .expr_as(
+                Expr::col((profile::Entity, profile::Column::Kind)),
+                Alias::new("profile_kind"),
+            )
+            .expr_as(
+                Expr::col((owner.clone(), account::Column::FirstName)),
+                Alias::new("owner_first_name"),
+            )
+            .expr_as(
+                Expr::col((owner.clone(), account::Column::LastName)),
+                Alias::new("owner_last_name"),
+            )
+            .from(dossier::Entity)
+            .join(
+                JoinType::InnerJoin,
+                demarche::Entity,
+                Expr::col((demarche::Entity, demarche::Column::Id))
+                    .equals((dossier::Entity, dossier::Column::DemarcheId)),
+            )
+            .join(
+                JoinType::InnerJoin,
+                profile::Entity,
+                Expr::col((profile::Entity, profile::Column::Id))
+                    .equals((dossier::Entity, dossier::Column::ProfileId)),
+            )
+            .join_as(
+                JoinType::LeftJoin,
+                account::Entity,
+                owner.clone(),
+                Expr::col((owner.clone(), account::Column::Id))
+                    .equals((profile::Entity, profile::Column::PersonalAccountId)),
+            )
+            .expr_as(Expr::cust("COUNT(*) OVER ()"), Alias::new("total"))
+            .and_where(mine())
+            .order_by((dossier::Entity, dossier::Column::SubmittedAt), Order::Desc)
+            .order_by((dossier::Entity, dossier::Column::Id), Order::Desc)
+            .limit(DossierList::PAGE_SIZE)
+            .offset(u64::from(page.saturating_sub(1)) * DossierList::PAGE_SIZE)
+            .to_owned()
+    };
     let db = &state.db;
-    let rows = FiledRow::find_by_statement(db.get_database_backend().build(&query))
+    let backend = db.get_database_backend();
+    let mut page = Ord::max(page, 1);
+    let mut rows = FiledRow::find_by_statement(backend.build(&page_query(page)))
         .all(db)
         .await?;
-    Ok(rows
+    if rows.is_empty() && page > 1 {
+        // Past the last page (an old link, a dossier gone since): show the last one.
+        let count = Query::select()
+            .expr_as(
+                Func::count(Expr::col((dossier::Entity, dossier::Column::Id))),
+                Alias::new("total"),
+            )
+            .from(dossier::Entity)
+            .and_where(mine())
+            .to_owned();
+        let total = match db.query_one_raw(backend.build(&count)).await? {
+            Some(row) => u64::try_from(row.try_get::<i64>("", "total")?).unwrap_or(0),
+            None => 0,
+        };
+        page = page_count(total);
+        rows = FiledRow::find_by_statement(backend.build(&page_query(page)))
+            .all(db)
+            .await?;
+    }
+    let total = rows
+        .first()
+        .map_or(0, |r| u64::try_from(r.total).unwrap_or(0));
+    let pages = page_count(total);
+    let rows = rows
         .into_iter()
         .map(|r| {
             let profile_name = match (r.owner_first_name, r.owner_last_name) {
@@ -1106,7 +1140,18 @@ pub async fn dossiers(
                 status: DossierStatus::parse(&r.status).unwrap_or(DossierStatus::Brouillon),
             }
         })
-        .collect())
+        .collect();
+    Ok(DossierList {
+        rows,
+        page: Ord::min(page, pages),
+        pages,
+        total,
+    })
+}
+
+/// How many pages of « Mes dossiers » `total` dossiers make (at least one).
+fn page_count(total: u64) -> u32 {
+    u32::try_from(Ord::max(total.div_ceil(DossierList::PAGE_SIZE), 1)).unwrap_or(u32::MAX)
 }
 
 /// A line of « Mes dossiers », as read from the database.
@@ -1121,6 +1166,8 @@ struct FiledRow {
     profile_kind: String,
     owner_first_name: Option<String>,
     owner_last_name: Option<String>,
+    /// How many rows the whole list has.
+    total: i64,
 }
 
 /// A dossier's page.

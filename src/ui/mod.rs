@@ -159,3 +159,119 @@ pub fn Breadcrumb(
         </nav>
     }
 }
+
+/// The pages a [`Pagination`] links to, in order: `None` stands for the pages left out
+/// between two links (shown « … »). The first, the last, and the pages next to the
+/// current one are always there; a gap of one page shows that page instead.
+pub fn page_items(page: u32, pages: u32) -> Vec<Option<u32>> {
+    let pages = pages.max(1);
+    let page = page.clamp(1, pages);
+    let mut shown: Vec<u32> = [1, page.saturating_sub(1), page, page + 1, pages]
+        .into_iter()
+        .filter(|n| (1..=pages).contains(n))
+        .collect();
+    shown.sort_unstable();
+    shown.dedup();
+    let mut items = Vec::with_capacity(shown.len() + 2);
+    let mut previous = None;
+    for n in shown {
+        match previous {
+            Some(p) if n == p + 2 => items.push(Some(p + 1)),
+            Some(p) if n > p + 2 => items.push(None),
+            _ => {}
+        }
+        items.push(Some(n));
+        previous = Some(n);
+    }
+    items
+}
+
+/// The links between the pages of a long list (`?page=N`): « Page précédente », the
+/// pages around this one with the first and the last, « Page suivante ». Plain links,
+/// so it works without JavaScript; nothing is shown for a list of one page.
+#[component]
+pub fn Pagination(
+    page: u32,
+    pages: u32,
+    /// The list's address, without a query.
+    base: &'static str,
+    /// What the list is, for the navigation's name (« Pages de mes dossiers »).
+    label: &'static str,
+) -> impl IntoView {
+    let href = move |n: u32| {
+        if n <= 1 {
+            base.to_owned()
+        } else {
+            format!("{base}?page={n}")
+        }
+    };
+    (pages > 1).then(|| {
+        view! {
+            <nav class="pagination" aria-label=label>
+                <ul role="list">
+                    {(page > 1).then(|| view! {
+                        <li class="pagination-prev"><a href=href(page - 1) rel="prev">"Page précédente"</a></li>
+                    })}
+                    {page_items(page, pages)
+                        .into_iter()
+                        .map(|item| match item {
+                            Some(n) => view! {
+                                <li>
+                                    <a href=href(n) aria-current=(n == page).then_some("page")>
+                                        <span class="visually-hidden">"Page "</span>{n}
+                                    </a>
+                                </li>
+                            }
+                            .into_any(),
+                            None => view! { <li class="pagination-gap" aria-hidden="true">"…"</li> }.into_any(),
+                        })
+                        .collect_view()}
+                    {(page < pages).then(|| view! {
+                        <li class="pagination-next"><a href=href(page + 1) rel="next">"Page suivante"</a></li>
+                    })}
+                </ul>
+            </nav>
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_items;
+
+    fn shown(page: u32, pages: u32) -> String {
+        page_items(page, pages)
+            .into_iter()
+            .map(|i| i.map_or("…".to_owned(), |n| n.to_string()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn a_few_pages_are_all_shown() {
+        assert_eq!(shown(1, 1), "1");
+        assert_eq!(shown(1, 3), "1 2 3");
+        assert_eq!(shown(2, 3), "1 2 3");
+        assert_eq!(shown(3, 4), "1 2 3 4");
+    }
+
+    #[test]
+    fn far_pages_are_left_out_with_an_ellipsis() {
+        assert_eq!(shown(1, 10), "1 2 … 10");
+        assert_eq!(shown(5, 10), "1 … 4 5 6 … 10");
+        assert_eq!(shown(10, 10), "1 … 9 10");
+    }
+
+    #[test]
+    fn a_gap_of_one_page_shows_the_page() {
+        // « 1 … 3 » would hide a single page behind an ellipsis: show « 2 ».
+        assert_eq!(shown(4, 10), "1 2 3 4 5 … 10");
+        assert_eq!(shown(7, 10), "1 … 6 7 8 9 10");
+    }
+
+    #[test]
+    fn a_page_out_of_range_is_read_as_the_nearest() {
+        assert_eq!(shown(0, 3), "1 2 3");
+        assert_eq!(shown(9, 3), "1 2 3");
+    }
+}

@@ -12,7 +12,8 @@ use guichet::dossiers::api::{
     StartChoices, StartDossier, SubmitDossier,
 };
 use guichet::dossiers::model::{
-    DossierRow, DossierStatus, DossierView, DraftRow, FillPage, ReviewView, StartOptions,
+    DossierList, DossierRow, DossierStatus, DossierView, DraftRow, FillPage, ReviewView,
+    StartOptions,
 };
 use guichet::error::AppError;
 use guichet::forms::{Answers, ReviewItem, ReviewPage};
@@ -326,12 +327,15 @@ async fn my_drafts(browser: &Browser<'_>) -> Vec<DraftRow> {
         .expect("json")
 }
 
+/// The first page of « Mes dossiers » (these tests file fewer than a page).
 async fn my_dossiers(browser: &Browser<'_>) -> Vec<DossierRow> {
-    ok(browser.call::<MyDossiers>(&[]).await)
+    let list: DossierList = ok(browser.call::<MyDossiers>(&[("page", "1")]).await)
         .await
         .json()
         .await
-        .expect("json")
+        .expect("json");
+    assert_eq!(list.pages, 1);
+    list.rows
 }
 
 /// Fills the three shown pages of « Aide au permis de conduire » with valid answers and
@@ -1152,7 +1156,10 @@ async fn nobody_else_reaches_a_dossier() {
         ),
         ("submit", by_id::<SubmitDossier>(&anonymous, draft).await),
         ("drafts", anonymous.call::<MyDrafts>(&[]).await),
-        ("dossiers", anonymous.call::<MyDossiers>(&[]).await),
+        (
+            "dossiers",
+            anonymous.call::<MyDossiers>(&[("page", "1")]).await,
+        ),
         (
             "choices",
             anonymous.call::<StartChoices>(&[("slug", PERMIS)]).await,

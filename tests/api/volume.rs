@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use guichet::account::api::VerifySecondFactor;
 use guichet::backoffice::service::search_words;
 use guichet::dossiers::api::MyDossiers;
-use guichet::dossiers::model::{DossierRow, DossierStatus, Transition};
+use guichet::dossiers::model::{DossierList, DossierRow, DossierStatus, Transition};
 use guichet::forms::{Answers, FileCounts, FormDefinition, validate_all};
 use guichet::server::db;
 use guichet::server::entities::{
@@ -230,22 +230,69 @@ async fn generated_volumes_are_what_the_portal_writes_and_the_bench_accounts_sig
         .await)
     .await;
     assert_eq!(location(&response), "/mon-compte");
-    let mine: Vec<DossierRow> = ok(citizen.call::<MyDossiers>(&[]).await)
+    // « Mes dossiers », ten per page, newest first: every page read through the server
+    // function gives back each of the citizen's filed dossiers once, in order.
+    let mut expected: Vec<_> = filed
+        .iter()
+        .filter(|d| d.created_by == Some(summary.citizen_id))
+        .collect();
+    expected.sort_by_key(|d| std::cmp::Reverse((d.submitted_at, d.id)));
+    // Thirty dossiers, one status after the other: four drafts.
+    assert_eq!(expected.len(), 26);
+    let mut mine: Vec<DossierRow> = Vec::new();
+    for n in 1..=3 {
+        let list: DossierList = ok(citizen
+            .call::<MyDossiers>(&[("page", &n.to_string())])
+            .await)
         .await
         .json()
         .await
         .expect("json");
-    let expected = filed
-        .iter()
-        .filter(|d| d.created_by == Some(summary.citizen_id))
-        .count();
-    // Thirty dossiers, one status after the other: four drafts.
-    assert_eq!(expected, 26);
-    assert_eq!(mine.len(), expected);
+        assert_eq!((list.page, list.pages, list.total), (n, 3, 26));
+        assert_eq!(list.rows.len(), if n < 3 { 10 } else { 6 }, "page {n}");
+        mine.extend(list.rows);
+    }
+    assert_eq!(
+        mine.iter().map(|d| d.id).collect::<Vec<_>>(),
+        expected.iter().map(|d| d.id).collect::<Vec<_>>()
+    );
+    // A page past the last shows the last; a page that is not a number, the first.
+    for (asked, shown) in [("9", 3), ("0", 1)] {
+        let list: DossierList = ok(citizen.call::<MyDossiers>(&[("page", asked)]).await)
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(list.page, shown, "page={asked}");
+    }
+    // The pages themselves, as a browser without JavaScript gets them.
     let page = citizen.get("/mon-compte/dossiers").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
     assert!(html.contains(&mine[0].number), "{}", mine[0].number);
+    assert!(!html.contains(&mine[10].number), "{}", mine[10].number);
+    assert!(html.contains("Dossiers 1 à 10 sur 26"));
+    assert!(html.contains(r#"aria-label="Pages de mes dossiers""#));
+    assert!(html.contains(r#"<a href="/mon-compte/dossiers?page=2" rel="next">"#));
+    assert!(html.contains(r#"<a href="/mon-compte/dossiers" aria-current="page">"#));
+    assert!(!html.contains(r#"rel="prev""#));
+    for (query, first, last, title) in [
+        ("?page=3", 20, 25, "Mes dossiers, page 3 sur 3"),
+        ("?page=12", 20, 25, "Mes dossiers, page 3 sur 3"),
+        ("?page=deux", 0, 9, "Mes dossiers –"),
+    ] {
+        let page = citizen.get(&format!("/mon-compte/dossiers{query}")).await;
+        assert_eq!(page.status(), 200, "{query}");
+        let html = page.text().await.expect("html");
+        for (i, d) in mine.iter().enumerate() {
+            assert_eq!(
+                html.contains(&d.number),
+                (first..=last).contains(&i),
+                "{query}: dossier {i}"
+            );
+        }
+        assert!(html.contains(&format!("<title>{title}")), "{query}");
+    }
 
     let instructor = Browser::new(&app);
     let response = ok(instructor
