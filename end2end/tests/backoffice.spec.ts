@@ -22,70 +22,21 @@ import {
   KARIM,
   LEA,
   PERMIS,
-  PERSONAL,
   pdfFile,
-  pngFile,
   samplePdf,
   ready,
   signIn,
   signInStaff,
   expectFormPage,
   goNext,
-  startFor,
   attachment,
   attach,
-  receipt,
-  transmit,
+  filePermis,
   mailWithSubject,
   download,
 } from './helpers';
 
 // ---------------------------------------------------------------- helpers
-
-/** Camille files a permis dossier (required answers, three attachments); returns its id and number. */
-async function fileDossier(page: Page, project: string, stamp: number): Promise<{ id: number; number: string }> {
-  await visit(page, '/demarches/aide-permis-de-conduire/commencer');
-  const id = await startFor(page, PERSONAL, 'instruction-01-pour-qui');
-
-  await expectFormPage(page, id, 'Le jeune', 1);
-  await page.getByRole('textbox', { name: 'Nom', exact: true }).fill(`Instruction-${project}-${stamp}`);
-  await page.getByRole('textbox', { name: 'Prénom', exact: true }).fill('Lucas');
-  await page.getByLabel('Date de naissance', { exact: true }).fill('2008-05-20');
-  await page.getByRole('textbox', { name: 'Adresse électronique du jeune' }).fill(`lucas.${stamp}@exemple.fr`);
-  await goNext(page);
-
-  await expectFormPage(page, id, 'L’auto-école', 2);
-  await page.getByRole('textbox', { name: 'Nom de l’auto-école' }).fill(`Auto-école des Tilleuls ${project}`);
-  const address = page.getByRole('group', { name: 'Adresse de l’auto-école' });
-  await address.getByRole('textbox', { name: 'Numéro et voie' }).fill('2 place du Marché');
-  await address.getByRole('textbox', { name: 'Code postal' }).fill('00100');
-  await address.getByRole('textbox', { name: 'Commune' }).fill('Valbourg');
-  await page.getByRole('textbox', { name: 'Montant du devis (en €)' }).fill('1250');
-  await page
-    .getByRole('group', { name: 'Avez-vous déjà été inscrit dans une auto-école pour préparer le permis B ?' })
-    .getByRole('radio', { name: 'Non' })
-    .check();
-  await goNext(page);
-
-  await expectFormPage(page, id, 'Pièces justificatives', 3);
-  await attach(page, 'Pièce d’identité du jeune', pdfFile('identite.pdf', 'Carte nationale d identite'));
-  await expect(attachment(page, 'Pièce d’identité du jeune').file('identite.pdf')).toBeVisible();
-  await ready(page);
-  await attach(page, 'Justificatif de domicile de moins de trois mois', pngFile('domicile.png'));
-  await expect(attachment(page, 'Justificatif de domicile de moins de trois mois').file('domicile.png')).toBeVisible();
-  await ready(page);
-  await attach(page, 'Devis de l’auto-école', pdfFile('devis.pdf', 'Devis non signe'));
-  await expect(attachment(page, 'Devis de l’auto-école').file('devis.pdf')).toBeVisible();
-  await ready(page);
-  await goNext(page);
-
-  await expect(page).toHaveURL(new RegExp(`/dossiers/${id}/verification$`));
-  await expect(page.getByRole('heading', { level: 1, name: 'Vérifiez vos réponses' })).toBeVisible();
-  const number = await transmit(page, id);
-  await expect(page.locator('.dossier-status .badge')).toHaveText('Déposé');
-  await receipt(CAMILLE.email, number);
-  return { id, number };
-}
 
 /** From « Instruction »: the démarche → its « À traiter » tab → search by number; returns the dossier's row. */
 async function findInQueue(staff: Page, number: string, shot: string): Promise<Locator> {
@@ -155,7 +106,7 @@ test.describe('instruction', () => {
 
     // ------------------------------------------------ Camille files the dossier
     await signIn(page, CAMILLE);
-    const { id, number } = await fileDossier(page, project, stamp);
+    const { id, number } = await filePermis(page, CAMILLE, `Instruction-${project}-${stamp}`, 'instruction-01-pour-qui');
 
     // ------------------------------------------------ the instructor signs in with a code
     const staffContext = await browser.newContext({ javaScriptEnabled: js, locale: 'fr-FR' });

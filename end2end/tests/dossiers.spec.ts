@@ -41,7 +41,7 @@ import {
   receipt,
   transmit,
   pdfText,
-  personalProfile,
+  filePermis,
 } from './helpers';
 
 // ---------------------------------------------------------------- helpers
@@ -569,43 +569,11 @@ test.describe('dossiers', () => {
   test('« Mes dossiers » : dix dossiers par page, « Page suivante » au clavier, « Page précédente »', async ({ page }, testInfo) => {
     test.setTimeout(240_000);
     const nom = `Pages-${testInfo.project.name}-${Date.now()}`;
-    const profile = personalProfile(INES);
     await signIn(page, INES);
 
-    // One dossier filed in full (the shortest way through the form)…
-    await visit(page, '/demarches/aide-permis-de-conduire/commencer');
-    const first = await startFor(page, profile, 'pages-1-pour-qui');
-    await expectFormPage(page, first, 'Le jeune', 1);
-    await page.getByRole('textbox', { name: 'Nom', exact: true }).fill(nom);
-    await page.getByRole('textbox', { name: 'Prénom', exact: true }).fill('Inès');
-    await page.getByLabel('Date de naissance', { exact: true }).fill('2008-05-02');
-    await page.getByRole('textbox', { name: 'Adresse électronique du jeune' }).fill('ines.pages@exemple.fr');
-    await goNext(page);
-    await expectFormPage(page, first, 'L’auto-école', 2);
-    await page.getByRole('textbox', { name: 'Nom de l’auto-école' }).fill('Auto-école des Pages');
-    const address = page.getByRole('group', { name: 'Adresse de l’auto-école' });
-    await address.getByRole('textbox', { name: 'Numéro et voie' }).fill('3 rue Haute');
-    await address.getByRole('textbox', { name: 'Code postal' }).fill('00100');
-    await address.getByRole('textbox', { name: 'Commune' }).fill('Valbourg');
-    await page.getByRole('textbox', { name: 'Montant du devis (en €)' }).fill('990');
-    await page
-      .getByRole('group', { name: 'Avez-vous déjà été inscrit dans une auto-école pour préparer le permis B ?' })
-      .getByRole('radio', { name: 'Non' })
-      .check();
-    await goNext(page);
-    await expectFormPage(page, first, 'Pièces justificatives', 3);
-    for (const [label, name] of [
-      ['Pièce d’identité du jeune', 'identite.pdf'],
-      ['Justificatif de domicile de moins de trois mois', 'domicile.pdf'],
-      ['Devis de l’auto-école', 'devis.pdf'],
-    ]) {
-      await ready(page);
-      await attach(page, label, pdfFile(name));
-      await expect(attachment(page, label).file(name)).toBeVisible();
-    }
-    await goNext(page);
-    await expect(page).toHaveURL(new RegExp(`/dossiers/${first}/verification$`));
-    const numbers = [await transmit(page, first)];
+    // One dossier filed in full (the required answers only)…
+    const { id: first, number } = await filePermis(page, INES, nom, 'pages-1-pour-qui');
+    const numbers = [number];
 
     // … then « Dupliquer » and « Transmettre » ten times: eleven dossiers at least.
     let last = first;

@@ -1,7 +1,8 @@
 // Helpers shared by the specs that file dossiers and instruct them (dossiers.spec.ts,
 // backoffice.spec.ts): the demo accounts, files made at run time, signing in (with the
-// second factor of staff accounts, its TOTP code computed here), the form's pages.
-import { expect, hydrated, isJsDisabled, checkA11y, screenshot } from './fixtures';
+// second factor of staff accounts, its TOTP code computed here), the form's pages, and a
+// whole permis dossier filed with its required answers (`filePermis`).
+import { expect, hydrated, isJsDisabled, checkA11y, screenshot, visit } from './fixtures';
 import type { Browser, Locator, Page, TestInfo } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -385,4 +386,55 @@ export async function startForSlug(page: Page, slug: string, profile: string, sh
   await start.click();
   await expect(page).toHaveURL(/\/dossiers\/\d+\/etape\/1$/);
   return Number(new URL(page.url()).pathname.split('/')[2]);
+}
+
+// ---------------------------------------------------------------- a whole dossier
+
+/** `who` files « Aide au permis de conduire pour les jeunes » for themselves with the
+ * required answers only (the young person's name is `nom`) and three attachments, from
+ * « Commencer la démarche » to « Transmettre », and gets the receipt; returns the dossier's
+ * id and number. */
+export async function filePermis(page: Page, who: Person, nom: string, shot: string): Promise<{ id: number; number: string }> {
+  const stamp = Date.now();
+  await visit(page, '/demarches/aide-permis-de-conduire/commencer');
+  const id = await startFor(page, personalProfile(who), shot);
+
+  await expectFormPage(page, id, 'Le jeune', 1);
+  await page.getByRole('textbox', { name: 'Nom', exact: true }).fill(nom);
+  await page.getByRole('textbox', { name: 'Prénom', exact: true }).fill('Lucas');
+  await page.getByLabel('Date de naissance', { exact: true }).fill('2008-05-20');
+  await page.getByRole('textbox', { name: 'Adresse électronique du jeune' }).fill(`lucas.${stamp}@exemple.fr`);
+  await goNext(page);
+
+  await expectFormPage(page, id, 'L’auto-école', 2);
+  await page.getByRole('textbox', { name: 'Nom de l’auto-école' }).fill('Auto-école des Tilleuls');
+  const address = page.getByRole('group', { name: 'Adresse de l’auto-école' });
+  await address.getByRole('textbox', { name: 'Numéro et voie' }).fill('2 place du Marché');
+  await address.getByRole('textbox', { name: 'Code postal' }).fill('00100');
+  await address.getByRole('textbox', { name: 'Commune' }).fill('Valbourg');
+  await page.getByRole('textbox', { name: 'Montant du devis (en €)' }).fill('1250');
+  await page
+    .getByRole('group', { name: 'Avez-vous déjà été inscrit dans une auto-école pour préparer le permis B ?' })
+    .getByRole('radio', { name: 'Non' })
+    .check();
+  await goNext(page);
+
+  await expectFormPage(page, id, 'Pièces justificatives', 3);
+  await attach(page, 'Pièce d’identité du jeune', pdfFile('identite.pdf', 'Carte nationale d identite'));
+  await expect(attachment(page, 'Pièce d’identité du jeune').file('identite.pdf')).toBeVisible();
+  await ready(page);
+  await attach(page, 'Justificatif de domicile de moins de trois mois', pngFile('domicile.png'));
+  await expect(attachment(page, 'Justificatif de domicile de moins de trois mois').file('domicile.png')).toBeVisible();
+  await ready(page);
+  await attach(page, 'Devis de l’auto-école', pdfFile('devis.pdf', 'Devis non signe'));
+  await expect(attachment(page, 'Devis de l’auto-école').file('devis.pdf')).toBeVisible();
+  await ready(page);
+  await goNext(page);
+
+  await expect(page).toHaveURL(new RegExp(`/dossiers/${id}/verification$`));
+  await expect(page.getByRole('heading', { level: 1, name: 'Vérifiez vos réponses' })).toBeVisible();
+  const number = await transmit(page, id);
+  await expect(page.locator('.dossier-status .badge')).toHaveText('Déposé');
+  await receipt(who.email, number);
+  return { id, number };
 }
