@@ -42,6 +42,7 @@ import {
   transmit,
   pdfText,
   filePermis,
+  fillDrivingSchool,
 } from './helpers';
 
 // ---------------------------------------------------------------- helpers
@@ -143,16 +144,7 @@ test.describe('dossiers', () => {
     // Page 2 « L’auto-école ».
     await expectFormPage(page, id, 'L’auto-école', 2);
     await checkA11y(page);
-    await page.getByRole('textbox', { name: 'Nom de l’auto-école' }).fill(`Auto-école du Centre ${project}`);
-    const address = page.getByRole('group', { name: 'Adresse de l’auto-école' });
-    await address.getByRole('textbox', { name: 'Numéro et voie' }).fill('8 avenue de la Gare');
-    await address.getByRole('textbox', { name: 'Code postal' }).fill('00100');
-    await address.getByRole('textbox', { name: 'Commune' }).fill('Valbourg');
-    await page.getByRole('textbox', { name: 'Montant du devis (en €)' }).fill('1250');
-    await page
-      .getByRole('group', { name: 'Avez-vous déjà été inscrit dans une auto-école pour préparer le permis B ?' })
-      .getByRole('radio', { name: 'Non' })
-      .check();
+    await fillDrivingSchool(page, `Auto-école du Centre ${project}`, '8 avenue de la Gare');
     await screenshot(page, 'dossier-permis-4-page-2');
     await goNext(page);
 

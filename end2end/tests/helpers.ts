@@ -390,6 +390,20 @@ export async function startForSlug(page: Page, slug: string, profile: string, sh
 
 // ---------------------------------------------------------------- a whole dossier
 
+/** Page 2 « L’auto-école » of the permis démarche: every answer, a quote of 1,250 €. */
+export async function fillDrivingSchool(page: Page, name: string, street: string) {
+  await page.getByRole('textbox', { name: 'Nom de l’auto-école' }).fill(name);
+  const address = page.getByRole('group', { name: 'Adresse de l’auto-école' });
+  await address.getByRole('textbox', { name: 'Numéro et voie' }).fill(street);
+  await address.getByRole('textbox', { name: 'Code postal' }).fill('00100');
+  await address.getByRole('textbox', { name: 'Commune' }).fill('Valbourg');
+  await page.getByRole('textbox', { name: 'Montant du devis (en €)' }).fill('1250');
+  await page
+    .getByRole('group', { name: 'Avez-vous déjà été inscrit dans une auto-école pour préparer le permis B ?' })
+    .getByRole('radio', { name: 'Non' })
+    .check();
+}
+
 /** `who` files « Aide au permis de conduire pour les jeunes » for themselves with the
  * required answers only (the young person's name is `nom`) and three attachments, from
  * « Commencer la démarche » to « Transmettre », and gets the receipt; returns the dossier's
@@ -407,16 +421,7 @@ export async function filePermis(page: Page, who: Person, nom: string, shot: str
   await goNext(page);
 
   await expectFormPage(page, id, 'L’auto-école', 2);
-  await page.getByRole('textbox', { name: 'Nom de l’auto-école' }).fill('Auto-école des Tilleuls');
-  const address = page.getByRole('group', { name: 'Adresse de l’auto-école' });
-  await address.getByRole('textbox', { name: 'Numéro et voie' }).fill('2 place du Marché');
-  await address.getByRole('textbox', { name: 'Code postal' }).fill('00100');
-  await address.getByRole('textbox', { name: 'Commune' }).fill('Valbourg');
-  await page.getByRole('textbox', { name: 'Montant du devis (en €)' }).fill('1250');
-  await page
-    .getByRole('group', { name: 'Avez-vous déjà été inscrit dans une auto-école pour préparer le permis B ?' })
-    .getByRole('radio', { name: 'Non' })
-    .check();
+  await fillDrivingSchool(page, 'Auto-école des Tilleuls', '2 place du Marché');
   await goNext(page);
 
   await expectFormPage(page, id, 'Pièces justificatives', 3);
