@@ -1,6 +1,7 @@
 // What a first visit downloads: opens each page in a fresh headless Chromium context (empty
 // cache), waits until the page is hydrated (`<body data-hydrated="true">`, set once the
-// page and its lazily loaded WASM chunks are hydrated), then until the network is idle,
+// page and its lazily loaded WASM chunks are hydrated; a public page sent without the
+// client carries `data-static="true"` instead), then until the network is idle,
 // and prints one line per file of /pkg/ the browser fetched: `<page path> <site-relative
 // file> before|after`, after for a file requested once the page was hydrated (a group
 // the page prefetches for the next step). scripts/bench.sh adds up their brotli sizes.
@@ -37,7 +38,8 @@ const { chromium } = require(path.join(__dirname, '..', 'end2end', 'node_modules
       page.on('pageerror', (error) => errors.push(error.message));
       await page.goto(base + page_path);
       try {
-        await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30000 });
+        // A public page is sent without the client (`<body data-static="true">`).
+        await page.waitForSelector('body[data-hydrated="true"], body[data-static="true"]', { timeout: 30000 });
         // What the hydrated page still fetches on its own (a prefetched group).
         await page.waitForLoadState('networkidle');
       } catch (error) {

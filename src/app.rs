@@ -13,10 +13,36 @@ use crate::demarches::pages::{CataloguePage, DemarchePage, HomePage};
 use crate::help::pages::{AccessibilityPage, HelpPage, LegalPage, TermsPage};
 use crate::ui::NotFoundPage;
 
+/// Whether the page at `path` is sent with the client (the WASM app that hydrates it).
+///
+/// The public information pages (home, catalogue, a démarche, the legal pages) are sent
+/// as documents: nothing on them needs code in the browser (links, and forms that post
+/// or search without JavaScript), so a first visit downloads their HTML and CSS only,
+/// not the app's runtime (~290 KB brotli). The app starts with the first page that uses
+/// it: sign-in, « Mon compte », a form, the back-office; from there it also shows the
+/// public pages itself, without reloading. « Aide » keeps it for « Tout déplier ».
+pub fn sends_client(path: &str) -> bool {
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let document = match path.strip_prefix("/demarches/") {
+        // A démarche's page, not « /demarches/<slug>/commencer ».
+        Some(slug) => !slug.is_empty() && !slug.contains('/'),
+        None => matches!(
+            path,
+            "" | "/demarches" | "/accessibilite" | "/mentions-legales" | "/conditions-utilisation"
+        ),
+    };
+    !document
+}
+
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server::security::provide_page_csp();
+    #[cfg(feature = "ssr")]
+    let client =
+        use_context::<http::request::Parts>().is_none_or(|parts| sends_client(parts.uri.path()));
+    #[cfg(not(feature = "ssr"))]
+    let client = true;
     view! {
         <!DOCTYPE html>
         <html lang="fr">
@@ -28,10 +54,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                     content="Le portail des démarches en ligne du Département de la Vallée-Verte : déposez et suivez vos demandes."
                 />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options />
+                {client.then(|| view! { <HydrationScripts options /> })}
                 <MetaTags />
             </head>
-            <body>
+            // `data-static`: a page sent without the client (end-to-end tests then do not
+            // wait for `data-hydrated`).
+            <body data-static=(!client).then_some("true")>
                 <App />
             </body>
         </html>
@@ -468,6 +496,40 @@ mod lazy {
             UsersRoute => UsersPage,
             UserRoute => UserPage,
             AuditRoute => AuditPage,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sends_client;
+
+    #[test]
+    fn public_information_pages_are_sent_without_the_client() {
+        for path in [
+            "/",
+            "/demarches",
+            "/demarches/",
+            "/demarches/aide-permis-de-conduire",
+            "/accessibilite",
+            "/mentions-legales",
+            "/conditions-utilisation",
+        ] {
+            assert!(!sends_client(path), "{path} is a document");
+        }
+        for path in [
+            "/aide",
+            "/connexion",
+            "/inscription",
+            "/demarches/aide-permis-de-conduire/commencer",
+            "/mon-compte",
+            "/mon-compte/dossiers",
+            "/dossiers/12/etape/1",
+            "/instruction",
+            "/admin/demarches/3/formulaire",
+            "/une-page-inconnue",
+        ] {
+            assert!(sends_client(path), "{path} runs the app");
         }
     }
 }

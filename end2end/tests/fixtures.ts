@@ -146,7 +146,9 @@ export async function visit(page: Page, urlPath: string, expectedStatus = 200): 
 
 /**
  * Waits until the Leptos client (WASM) has hydrated the page: the app then sets
- * data-hydrated="true" on <body>. Only meaningful with JavaScript on.
+ * data-hydrated="true" on <body>. A public page sent without the client
+ * (`<body data-static="true">`: home, catalogue, a démarche, legal pages) is ready as it
+ * is. Only meaningful with JavaScript on.
  */
 export async function hydrated(page: Page): Promise<void> {
   if (isJsDisabled(page)) {
@@ -154,7 +156,9 @@ export async function hydrated(page: Page): Promise<void> {
   }
   const errors = watchErrors(page);
   try {
-    await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached', timeout: 20_000 });
+    await page
+      .locator('body[data-hydrated="true"], body[data-static="true"]')
+      .waitFor({ state: 'attached', timeout: 20_000 });
   } catch (error) {
     // Slow (a loaded machine) or broken (a panic while hydrating): say which.
     throw new Error(

@@ -1,4 +1,4 @@
-import { test, expect, visit, hydrated, screenshot, expectShell, isJsDisabled } from './fixtures';
+import { test, expect, visit, hydrated, screenshot, expectShell } from './fixtures';
 import type { Locator, Page } from '@playwright/test';
 
 const FEATURED = [
@@ -76,20 +76,37 @@ test.describe('accueil', () => {
   });
 
   test('un clic sur une démarche à la Une ouvre sa page', async ({ page }) => {
+    // The home page is a document: a first visit downloads no script or WASM of the app.
+    const appFiles: string[] = [];
+    page.on('request', (request) => {
+      const { pathname } = new URL(request.url());
+      if (/^\/pkg\/.*\.(js|wasm)$/.test(pathname)) appFiles.push(pathname);
+    });
     await visit(page, '/');
-    const clientSide = !isJsDisabled(page);
-    if (clientSide) {
-      await hydrated(page);
-      // Survives only a client-side (router) navigation, not a full page load.
-      await page.evaluate(() => ((window as unknown as { __guichetE2E: boolean }).__guichetE2E = true));
-    }
+    await expect(page.locator('body')).toHaveAttribute('data-static', 'true');
     await featuredBanner(page).getByRole('link', { name: startsWith(FEATURED[0].title) }).click();
     await expect(page).toHaveURL(new RegExp(FEATURED[0].href + '$'));
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(FEATURED[0].title);
-    if (clientSide) {
-      const marker = await page.evaluate(() => (window as unknown as { __guichetE2E?: boolean }).__guichetE2E);
-      expect(marker, 'with JavaScript on, the link is followed by the client router (no full reload)').toBe(true);
-    }
+    expect(appFiles, 'the home page and a démarche page load no script of the app').toEqual([]);
+  });
+
+  test('une fois l’application chargée, l’accueil et ses démarches s’ouvrent sans recharger la page', async ({
+    page,
+  }, testInfo) => {
+    test.skip(testInfo.project.name === 'js-off', 'the client router needs JavaScript');
+    // « Aide » runs the app; from there the public pages are shown by its router.
+    await visit(page, '/aide');
+    await hydrated(page);
+    await page.evaluate(() => ((window as unknown as { __guichetE2E: boolean }).__guichetE2E = true));
+    const nav = page.getByRole('navigation', { name: 'Menu principal' });
+    await nav.getByRole('link', { name: 'Accueil', exact: true }).click();
+    await expect(page).toHaveURL(/\/$/);
+    await featuredBanner(page).getByRole('link', { name: startsWith(FEATURED[0].title) }).click();
+    await expect(page).toHaveURL(new RegExp(FEATURED[0].href + '$'));
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(FEATURED[0].title);
+    const marker = await page.evaluate(() => (window as unknown as { __guichetE2E?: boolean }).__guichetE2E);
+    expect(marker, 'with the app running, the links are followed by its router (no full reload)').toBe(true);
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   });
 
   test('clavier : le premier Tab atteint « Aller au contenu », Entrée mène à #contenu', async ({ page }) => {

@@ -263,3 +263,45 @@ async fn public_pages_are_served_again_with_a_fresh_nonce_then_rendered_anew() {
     assert!(third.contains("Aide au permis B pour les jeunes"));
     assert!(!third.contains("Aide au permis de conduire pour les jeunes"));
 }
+
+/// The public information pages are documents: no client script or WASM is sent with
+/// them, and nothing on them needs one (links, and forms that work without JavaScript).
+/// The pages that use the app bring it.
+#[tokio::test]
+async fn public_pages_are_sent_without_the_client_and_app_pages_with_it() {
+    let app = spawn_app().await;
+    let loads_client = |html: &str| html.contains("/pkg/guichet.js") || html.contains(".wasm");
+    for path in [
+        "/",
+        "/demarches",
+        "/demarches/aide-permis-de-conduire",
+        "/accessibilite",
+        "/mentions-legales",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let html = response.text().await.expect("body");
+        assert!(!loads_client(&html), "{path} carries no client script");
+        assert!(
+            html.contains("<body data-static=\"true\""),
+            "{path} is marked static"
+        );
+        // Its forms still work: the home page's sign-in posts to the server.
+        if path == "/" {
+            assert!(
+                html.contains("method=\"post\""),
+                "the home page's sign-in form posts"
+            );
+        }
+    }
+    for path in [
+        "/connexion",
+        "/aide",
+        "/demarches/aide-permis-de-conduire/commencer",
+    ] {
+        let response = app.get(path).await;
+        let html = response.text().await.expect("body");
+        assert!(loads_client(&html), "{path} loads the client");
+        assert!(!html.contains("data-static"), "{path} is not marked static");
+    }
+}
