@@ -106,43 +106,58 @@ fn instructed_demarche(
     account: &account::Model,
     demarche_id: i32,
 ) -> Result<sea_orm::Select<demarche::Entity>, AppError> {
+    Ok(demarche::Entity::find_by_id(demarche_id).filter(instructs(
+        account,
+        demarche_id,
+        (demarche::Entity, demarche::Column::Id),
+    )?))
+}
+
+/// The condition « the account instructs démarche `demarche_id` » on a column that holds
+/// its id: always true for an administrator, membership of one of its services for an
+/// instructor; `Forbidden` for an account that is not staff.
+fn instructs(
+    account: &account::Model,
+    demarche_id: i32,
+    column: (impl sea_orm::Iden + 'static, impl sea_orm::Iden + 'static),
+) -> Result<Condition, AppError> {
     if !is_staff(account) {
         return Err(AppError::Forbidden);
     }
-    let mut select = demarche::Entity::find_by_id(demarche_id);
-    if !is_admin(account) {
-        select = select.filter(
-            Expr::col((demarche::Entity, demarche::Column::Id)).in_subquery(
-                Query::select()
-                    .column((
+    if is_admin(account) {
+        return Ok(Condition::all());
+    }
+    Ok(Condition::all().add(
+        Expr::col(column).in_subquery(
+            Query::select()
+                .column((
+                    demarche_service::Entity,
+                    demarche_service::Column::DemarcheId,
+                ))
+                .from(demarche_service::Entity)
+                .inner_join(
+                    service_member::Entity,
+                    Expr::col((service_member::Entity, service_member::Column::ServiceId)).equals(
+                        (
+                            demarche_service::Entity,
+                            demarche_service::Column::ServiceId,
+                        ),
+                    ),
+                )
+                .and_where(
+                    Expr::col((service_member::Entity, service_member::Column::AccountId))
+                        .eq(account.id),
+                )
+                .and_where(
+                    Expr::col((
                         demarche_service::Entity,
                         demarche_service::Column::DemarcheId,
                     ))
-                    .from(demarche_service::Entity)
-                    .inner_join(
-                        service_member::Entity,
-                        Expr::col((service_member::Entity, service_member::Column::ServiceId))
-                            .equals((
-                                demarche_service::Entity,
-                                demarche_service::Column::ServiceId,
-                            )),
-                    )
-                    .and_where(
-                        Expr::col((service_member::Entity, service_member::Column::AccountId))
-                            .eq(account.id),
-                    )
-                    .and_where(
-                        Expr::col((
-                            demarche_service::Entity,
-                            demarche_service::Column::DemarcheId,
-                        ))
-                        .eq(demarche_id),
-                    )
-                    .to_owned(),
-            ),
-        );
-    }
-    Ok(select)
+                    .eq(demarche_id),
+                )
+                .to_owned(),
+        ),
+    ))
 }
 
 /// The démarche of a queue page with the counts of its tabs, in one query: the access
@@ -315,6 +330,15 @@ fn with_tab_counts(
     select: sea_orm::Select<demarche::Entity>,
     account_id: i32,
 ) -> sea_orm::Select<demarche::Entity> {
+    tab_count_columns("demarche.id", account_id)
+        .into_iter()
+        .fold(select, |select, (expr, name)| select.expr_as(expr, name))
+}
+
+/// The four tab counts of the démarche whose id is the SQL `demarche` (a column, or an
+/// integer of ours), as sub-queries of the kept counters (`dossier_count`, and
+/// `account_id`'s `follow_count`), with their column names.
+fn tab_count_columns(demarche: &str, account_id: i32) -> [(Expr, &'static str); 4] {
     // The statuses of a tab, as SQL string literals (fixed names, nothing typed).
     let statuses = |stage: i16| {
         DossierStatus::ALL
@@ -327,22 +351,23 @@ fn with_tab_counts(
     let count = |stage: i16| {
         Expr::cust(format!(
             "CAST(COALESCE((SELECT SUM(n) FROM dossier_count WHERE dossier_count.demarche_id = \
-             demarche.id AND dossier_count.status IN ({})), 0) AS BIGINT)",
+             {demarche} AND dossier_count.status IN ({})), 0) AS BIGINT)",
             statuses(stage)
         ))
     };
-    select
-        .expr_as(count(1), "tab_a_traiter")
-        .expr_as(count(2), "tab_en_cours")
-        .expr_as(count(3), "tab_traites")
-        .expr_as(
+    [
+        (count(1), "tab_a_traiter"),
+        (count(2), "tab_en_cours"),
+        (count(3), "tab_traites"),
+        (
             // The account id is an integer written as such (nothing typed either).
             Expr::cust(format!(
                 "CAST(COALESCE((SELECT n FROM follow_count WHERE follow_count.demarche_id = \
-                 demarche.id AND follow_count.account_id = {account_id}), 0) AS BIGINT)"
+                 {demarche} AND follow_count.account_id = {account_id}), 0) AS BIGINT)"
             )),
             "tab_suivis",
-        )
+        ),
+    ]
 }
 
 /// The tab counts of a row of [`with_tab_counts`].
@@ -777,7 +802,7 @@ async fn page_of_queue<C: ConnectionTrait + TransactionTrait>(
     select: sea_orm::Select<dossier::Entity>,
     f: &Filters,
     limit: u64,
-) -> Result<Vec<QueueDbRow>, AppError> {
+) -> Result<Vec<sea_orm::QueryResult>, AppError> {
     use sea_orm::{DbBackend, QueryTrait, TransactionSession};
     let backend = db.get_database_backend();
     let mut statement = select.build(backend);
@@ -787,11 +812,11 @@ async fn page_of_queue<C: ConnectionTrait + TransactionTrait>(
         let txn = db.begin().await?;
         txn.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan")
             .await?;
-        let rows = QueueDbRow::find_by_statement(statement).all(&txn).await?;
+        let rows = txn.query_all_raw(statement).await?;
         txn.commit().await?;
         Ok(rows)
     } else {
-        Ok(QueueDbRow::find_by_statement(statement).all(db).await?)
+        Ok(db.query_all_raw(statement).await?)
     }
 }
 
@@ -806,16 +831,30 @@ pub async fn queue_rows<C: ConnectionTrait + TransactionTrait>(
     limit: u64,
 ) -> Result<(Vec<QueueRow>, Option<String>), AppError> {
     let (filters, _) = parse_filters(query);
-    queue_page_rows(db, demarche_id, account_id, &filters, limit).await
+    let (rows, next, _) =
+        queue_page_rows(db, demarche_id, account_id, None, &filters, limit).await?;
+    Ok((rows, next))
 }
 
+/// What a queue page shows above its rows: the démarche's title and its tab counts.
+struct QueueHeader {
+    title: String,
+    counts: TabCounts,
+}
+
+/// One page of a queue, its next cursor, and with `header_for` the page's header read in
+/// the same query (one round trip less per page: the header's columns are sub-queries
+/// that do not depend on the row, which SQLite and PostgreSQL compute once). The rows are
+/// then those of a démarche the account instructs; a page without rows has no header
+/// (the caller reads it alone, and learns whether the account may see the démarche).
 async fn queue_page_rows<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     demarche_id: i32,
     account_id: i32,
+    header_for: Option<&account::Model>,
     f: &Filters,
     limit: u64,
-) -> Result<(Vec<QueueRow>, Option<String>), AppError> {
+) -> Result<(Vec<QueueRow>, Option<String>, Option<QueueHeader>), AppError> {
     use sea_orm::JoinType::LeftJoin;
     // One query: the rows with their profile's name, their filer's name and whether the
     // instructor follows them (« Suivis par moi » has joined the follower rows already).
@@ -862,14 +901,43 @@ async fn queue_page_rows<C: ConnectionTrait + TransactionTrait>(
                 .into(),
         );
     }
-    let select = select.column_as(
+    let mut select = select.column_as(
         Expr::col((
             dossier_follower::Entity,
             dossier_follower::Column::DossierId,
         )),
         "followed_id",
     );
-    let mut rows = page_of_queue(db, select, f, limit + 1).await?;
+    if let Some(account) = header_for {
+        select = select
+            .filter(instructs(
+                account,
+                demarche_id,
+                (dossier::Entity, dossier::Column::DemarcheId),
+            )?)
+            .expr_as(
+                // An integer of ours, not a value from the request.
+                Expr::cust(format!(
+                    "(SELECT demarche.title FROM demarche WHERE demarche.id = {demarche_id})"
+                )),
+                "demarche_title",
+            );
+        for (expr, name) in tab_count_columns(&demarche_id.to_string(), account_id) {
+            select = select.expr_as(expr, name);
+        }
+    }
+    let raw = page_of_queue(db, select, f, limit + 1).await?;
+    let header = match (header_for, raw.first()) {
+        (Some(_), Some(first)) => Some(QueueHeader {
+            title: first.try_get("", "demarche_title")?,
+            counts: tab_counts_of(first)?,
+        }),
+        _ => None,
+    };
+    let mut rows = raw
+        .iter()
+        .map(|row| QueueDbRow::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last()
@@ -904,7 +972,7 @@ async fn queue_page_rows<C: ConnectionTrait + TransactionTrait>(
             }
         })
         .collect();
-    Ok((rows, next))
+    Ok((rows, next, header))
 }
 
 /// A démarche's queue page, for the instructor.
@@ -915,13 +983,31 @@ pub async fn queue(
     query: QueueQuery,
     notice: Option<String>,
 ) -> Result<super::model::QueuePage, AppError> {
-    let (demarche, counts) = queue_header(&state.db, account, demarche_id).await?;
     let (filters, filter_errors) = parse_filters(&query);
-    let (rows, next) =
-        queue_page_rows(&state.db, demarche_id, account.id, &filters, PAGE_SIZE).await?;
+    let (rows, next, header) = queue_page_rows(
+        &state.db,
+        demarche_id,
+        account.id,
+        Some(account),
+        &filters,
+        PAGE_SIZE,
+    )
+    .await?;
+    // A page without rows (an empty tab, a search that finds nothing, a démarche the
+    // account may not see) reads its header alone: that query says « not found ».
+    let QueueHeader { title, counts } = match header {
+        Some(header) => header,
+        None => {
+            let (demarche, counts) = queue_header(&state.db, account, demarche_id).await?;
+            QueueHeader {
+                title: demarche.title,
+                counts,
+            }
+        }
+    };
     Ok(super::model::QueuePage {
         demarche_id,
-        demarche_title: demarche.title,
+        demarche_title: title,
         query,
         rows,
         next,
