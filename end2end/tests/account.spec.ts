@@ -63,6 +63,9 @@ test.describe('compte', () => {
     // A wrong password: a message next to the field, the email kept.
     await signInFrom(page, email, 'pas le bon mot de passe');
     await expect(page.getByRole('alert')).toContainText('Adresse électronique ou mot de passe incorrect.');
+    // The home page is sent without the client: the browser itself moves the focus to
+    // « Il y a un problème » (autofocus), so that a screen reader announces it.
+    await expect(page.locator('.error-summary')).toBeFocused();
     await expect(page.getByLabel('Identifiant (adresse électronique)')).toHaveValue(email);
     await checkA11y(page);
 

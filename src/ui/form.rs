@@ -31,7 +31,9 @@ fn message_of(error: Signal<Option<AppError>>, name: &'static str) -> Signal<Opt
 
 /// « Il y a un problème » with a link to each field in error; or the message of an error
 /// that belongs to no field (too many attempts, expired link, server error). It takes
-/// the focus when it appears, so that screen readers announce it.
+/// the focus when it appears, so that screen readers announce it: moved there by the
+/// client, or by the browser (`autofocus`) on a page sent with the error, such as the
+/// answer to a form posted without the client (the home page's sign-in always is).
 #[component]
 pub fn ErrorSummary(error: Signal<Option<AppError>>) -> impl IntoView {
     let node = NodeRef::<leptos::html::Div>::new();
@@ -66,7 +68,7 @@ pub fn ErrorSummary(error: Signal<Option<AppError>>) -> impl IntoView {
                 .into_any()
             };
             view! {
-                <div class="error-summary" role="alert" tabindex="-1" node_ref=node>
+                <div class="error-summary" role="alert" tabindex="-1" autofocus node_ref=node>
                     <h2>"Il y a un problème"</h2>
                     {body}
                 </div>
