@@ -97,7 +97,10 @@ for project in js-on js-off; do
   status_var="JS_${project#js-}_STATUS"; status_var="${status_var^^}"
   if [ "${!status_var}" != 0 ]; then
     E2E_STATUS=1
-    echo "--- server log ($project) ---"; tail -n 80 "$LOGS/server-$project.log"
+    # Its warnings and errors (the mail worker's lines would hide them), then its end.
+    echo "--- server log ($project): warnings and errors ---"
+    { grep -aE 'WARN|ERROR' "$LOGS/server-$project.log" || true; } | tail -n 40
+    echo "--- server log ($project): last lines ---"; tail -n 10 "$LOGS/server-$project.log"
   fi
 done
 
@@ -106,6 +109,12 @@ sum() { { grep -hEo "$1" "${@:2}" || true; } | awk '{s+=$1} END {print s+0}'; }
 passed=$(( $(sum '[0-9]+ passed' "$LOGS"/cargo-*.log) + $(sum '^ *[0-9]+ passed' "$LOGS"/e2e-*.log) ))
 failed=$(( $(sum '[0-9]+ failed' "$LOGS"/cargo-*.log) + $(sum '^ *[0-9]+ failed' "$LOGS"/e2e-*.log) ))
 if [ "$E2E_STATUS" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+if [ "$failed" != 0 ]; then
+  # Last, so that the end of the output names what failed and why.
+  echo; echo "--- what failed ---"
+  { grep -ahE '^test .* FAILED$|panicked at' -A1 "$LOGS"/cargo-*.log || true; } | cut -c1-600
+  { grep -ahE '^ +[0-9]+\) \[|^ +Error: ' "$LOGS"/e2e-*.log || true; } | cut -c1-600
+fi
 echo
 echo "[test] finished in $((SECONDS - START))s"
 echo "total: $passed passed, $failed failed"

@@ -16,6 +16,7 @@ pub mod security;
 pub mod seed;
 pub mod session;
 pub mod settings;
+pub mod site_files;
 pub mod startup;
 pub mod state;
 pub mod storage;

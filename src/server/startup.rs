@@ -299,7 +299,9 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(leptos_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Not leptos_axum's `file_and_error_handler`: see `site_files`.
+        .fallback_service(super::site_files::service(&state))
+        .layer(axum::middleware::from_fn(super::site_files::detach_owner))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             super::render_queue::RenderQueue::new(settings.concurrent_renders),

@@ -96,3 +96,44 @@ async fn cross_site_posts_are_refused_and_same_site_posts_pass() {
         .expect("sent");
     assert_eq!(accepted.status(), 200);
 }
+
+/// A page keeps its own policy while static files are served at the same time.
+///
+/// Leptos's root owner of a page render stays the thread's current owner after the
+/// render's first poll (`Owner::new_root` sets it and nothing unsets it). leptos_axum's
+/// static-file handler then made its owner a child of that page's and, through the
+/// parent's `ResponseOptions`, moved the page's headers (its CSP, a `Set-Cookie`) onto
+/// the file's answer: the page left with the default policy, its hydration scripts
+/// blocked. The test's runtime has one thread, so every request shares it.
+#[tokio::test]
+async fn pages_keep_their_headers_while_static_files_are_served() {
+    let app = spawn_app().await;
+    for round in 0..20 {
+        let page = app.get("/demarches/introuvable");
+        let files = futures::future::join_all((0..4).map(|_| app.get("/favicon.svg")));
+        let (page, files) = tokio::join!(page, files);
+        let csp = page
+            .headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(page.status(), 404);
+        assert!(
+            csp.contains("'nonce-"),
+            "round {round}: the page left without its policy: {csp}"
+        );
+        for file in files {
+            let csp = file
+                .headers()
+                .get("content-security-policy")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            assert!(
+                !csp.contains("'nonce-"),
+                "round {round}: a static file took a page's policy: {csp}"
+            );
+            assert_eq!(file.status(), 200, "round {round}");
+        }
+    }
+}
