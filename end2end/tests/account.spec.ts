@@ -67,6 +67,8 @@ test.describe('compte', () => {
     // « Il y a un problème » (autofocus), so that a screen reader announces it.
     await expect(page.locator('.error-summary')).toBeFocused();
     await expect(page.getByLabel('Identifiant (adresse électronique)')).toHaveValue(email);
+    // The error came back through the session: the address holds neither it nor the email.
+    expect(new URL(page.url()).search, 'the address after a failed sign-in').toBe('');
     await checkA11y(page);
 
     await signInFrom(page, email, PASSWORD);

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod entities;
+pub mod form_errors;
 pub mod limits;
 pub mod mail;
 pub mod page_cache;

@@ -302,6 +302,9 @@ pub fn router(state: AppState) -> Router {
         // Not leptos_axum's `file_and_error_handler`: see `site_files`.
         .fallback_service(super::site_files::service(&state))
         .layer(axum::middleware::from_fn(super::site_files::detach_owner))
+        .layer(axum::middleware::from_fn(
+            super::form_errors::keep_in_session,
+        ))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             super::render_queue::RenderQueue::new(settings.concurrent_renders),

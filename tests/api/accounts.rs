@@ -1131,3 +1131,67 @@ async fn forms_work_without_javascript() {
     .expect("sent");
     assert_eq!(location(&response), "/mon-compte");
 }
+
+/// The home page is sent without the client, so its sign-in zone is always posted as a
+/// plain form: its error comes back through the session, never in the address.
+#[tokio::test]
+async fn a_failed_sign_in_on_the_home_page_keeps_the_email_out_of_the_address() {
+    let app = spawn_app().await;
+    verified_account(&app, "camille@example.org").await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let response = client
+        .post(app.url(SignIn::PATH))
+        .header("Accept", "text/html")
+        .header("Referer", app.url("/"))
+        .form(&[
+            ("email", "camille@example.org"),
+            ("password", "faux"),
+            ("retour", ""),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 302);
+    let back = location(&response);
+    assert_eq!(back, "/", "no error, no email in the address");
+    let home = |client: reqwest::Client| {
+        let url = app.url("/");
+        async move {
+            let page = client.get(url).send().await.expect("page");
+            assert_eq!(page.status(), 200);
+            page.text().await.expect("html")
+        }
+    };
+    let html = home(client.clone()).await;
+    assert!(html.contains("Adresse électronique ou mot de passe incorrect."));
+    assert!(html.contains(r#"value="camille@example.org""#));
+    assert!(html.contains(r#"aria-invalid="true""#));
+    assert!(
+        !html.contains("__err"),
+        "the page does not repeat the address it was given"
+    );
+    // Shown once: reading the page again shows the empty form.
+    let again = home(client.clone()).await;
+    assert!(!again.contains("Adresse électronique ou mot de passe incorrect."));
+    assert!(!again.contains(r#"value="camille@example.org""#));
+
+    // Right after a failure, the right password still signs in.
+    let response = client
+        .post(app.url(SignIn::PATH))
+        .header("Accept", "text/html")
+        .header("Referer", app.url("/"))
+        .form(&[
+            ("email", "camille@example.org"),
+            ("password", PASSWORD),
+            ("retour", ""),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 302);
+    assert_eq!(location(&response), "/mon-compte");
+}
