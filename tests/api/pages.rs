@@ -305,3 +305,43 @@ async fn public_pages_are_sent_without_the_client_and_app_pages_with_it() {
         assert!(!html.contains("data-static"), "{path} is not marked static");
     }
 }
+
+/// The main menu marks the section of the page (`aria-current="page"`), from the
+/// server's HTML: « Accueil » on the home page only, « Mon compte » on its sub-pages.
+#[tokio::test]
+async fn the_main_menu_marks_the_current_section() {
+    let app = spawn_app().await;
+    let menu = |html: &str| -> Vec<String> {
+        let nav = html
+            .split("aria-label=\"Menu principal\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</nav>").next())
+            .expect("the main menu")
+            .to_owned();
+        nav.split("<a ")
+            .skip(1)
+            .filter(|a| {
+                a.split('>')
+                    .next()
+                    .unwrap_or_default()
+                    .contains("aria-current=\"page\"")
+            })
+            .map(|a| a.split('"').nth(1).unwrap_or_default().to_owned())
+            .collect()
+    };
+    let page = |path: &'static str| {
+        let app = &app;
+        async move { app.get(path).await.text().await.expect("html") }
+    };
+    assert_eq!(menu(&page("/").await), ["/"]);
+    assert_eq!(menu(&page("/aide").await), ["/aide"]);
+    assert_eq!(menu(&page("/demarches").await), ["/demarches"]);
+    let browser = crate::dossiers::signed_in(&app, "camille@example.org").await;
+    let html = browser
+        .get("/mon-compte/dossiers")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert_eq!(menu(&html), ["/mon-compte"]);
+}
