@@ -1090,13 +1090,7 @@ async fn forms_work_without_javascript() {
             .send()
     };
     // A wrong password: back to the form, with the error (and the typed email) in the address.
-    let response = post(vec![
-        ("email", "camille@example.org"),
-        ("password", "faux"),
-        ("retour", ""),
-    ])
-    .await
-    .expect("sent");
+    let response = post_sign_in_form(&client, &app, "/connexion", "faux").await;
     assert_eq!(response.status(), 302);
     let back = location(&response);
     assert!(back.starts_with(&app.url("/connexion?")), "{back}");
@@ -1132,6 +1126,28 @@ async fn forms_work_without_javascript() {
     assert_eq!(location(&response), "/mon-compte");
 }
 
+/// « Connecter » posted as a plain form (no JavaScript) from the page `from`, with
+/// `password` and an empty `retour`.
+async fn post_sign_in_form(
+    client: &reqwest::Client,
+    app: &TestApp,
+    from: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url(SignIn::PATH))
+        .header("Accept", "text/html")
+        .header("Referer", app.url(from))
+        .form(&[
+            ("email", "camille@example.org"),
+            ("password", password),
+            ("retour", ""),
+        ])
+        .send()
+        .await
+        .expect("sent")
+}
+
 /// The home page is sent without the client, so its sign-in zone is always posted as a
 /// plain form: its error comes back through the session, never in the address.
 #[tokio::test]
@@ -1143,18 +1159,7 @@ async fn a_failed_sign_in_on_the_home_page_keeps_the_email_out_of_the_address() 
         .cookie_store(true)
         .build()
         .expect("client");
-    let response = client
-        .post(app.url(SignIn::PATH))
-        .header("Accept", "text/html")
-        .header("Referer", app.url("/"))
-        .form(&[
-            ("email", "camille@example.org"),
-            ("password", "faux"),
-            ("retour", ""),
-        ])
-        .send()
-        .await
-        .expect("sent");
+    let response = post_sign_in_form(&client, &app, "/", "faux").await;
     assert_eq!(response.status(), 302);
     let back = location(&response);
     assert_eq!(back, "/", "no error, no email in the address");
@@ -1180,18 +1185,7 @@ async fn a_failed_sign_in_on_the_home_page_keeps_the_email_out_of_the_address() 
     assert!(!again.contains(r#"value="camille@example.org""#));
 
     // Right after a failure, the right password still signs in.
-    let response = client
-        .post(app.url(SignIn::PATH))
-        .header("Accept", "text/html")
-        .header("Referer", app.url("/"))
-        .form(&[
-            ("email", "camille@example.org"),
-            ("password", PASSWORD),
-            ("retour", ""),
-        ])
-        .send()
-        .await
-        .expect("sent");
+    let response = post_sign_in_form(&client, &app, "/", PASSWORD).await;
     assert_eq!(response.status(), 302);
     assert_eq!(location(&response), "/mon-compte");
 }
