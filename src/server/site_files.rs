@@ -26,11 +26,10 @@ use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
-use leptos::prelude::{Owner, provide_context};
+use leptos::prelude::Owner;
 use tower::Service;
 use tower_http::services::ServeDir;
 
-use super::auth::AccountMemo;
 use super::state::AppState;
 use crate::app::shell;
 
@@ -65,10 +64,7 @@ pub fn service(
 async fn not_found(State(state): State<AppState>, request: Request) -> Response {
     let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_async_with_context(
-        move || {
-            provide_context(state.clone());
-            provide_context(AccountMemo::default());
-        },
+        super::startup::page_context(state),
         move || shell(options.clone()),
     );
     let mut response = render(request).await;

@@ -183,6 +183,14 @@ impl Application {
     }
 }
 
+/// What every page render is given: the state, and a memo of the signed-in account.
+pub(super) fn page_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        provide_context(state.clone());
+        provide_context(super::auth::AccountMemo::default());
+    }
+}
+
 /// The whole HTTP surface: health check, Leptos pages and server functions, static files.
 pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
@@ -290,15 +298,9 @@ pub fn router(state: AppState) -> Router {
             "/mon-compte/dossiers/{id}/copie.pdf",
             get(crate::dossiers::handlers::pdf_copy),
         )
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || {
-                provide_context(context_state.clone());
-                provide_context(super::auth::AccountMemo::default());
-            },
-            move || shell(leptos_options.clone()),
-        )
+        .leptos_routes_with_context(&state, routes, page_context(context_state), move || {
+            shell(leptos_options.clone())
+        })
         // Not leptos_axum's `file_and_error_handler`: see `site_files`.
         .fallback_service(super::site_files::service(&state))
         .layer(axum::middleware::from_fn(super::site_files::detach_owner))
