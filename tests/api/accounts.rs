@@ -34,6 +34,9 @@ impl<'a> Browser<'a> {
             app,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                // A request that never ends fails the test, naming it, instead of
+                // holding the whole run until CI's limit.
+                .timeout(crate::helpers::REQUEST_TIMEOUT)
                 .build()
                 .expect("client"),
             cookie: std::sync::Mutex::new(None),

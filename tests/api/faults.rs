@@ -749,7 +749,9 @@ async fn sigkill_during_100_submissions_leaves_no_half_state() {
 
 /// A TCP proxy between the app and PostgreSQL. `cut` closes every connection through
 /// it and stops listening (new connections are refused, as when the database is
-/// down); `restore` listens again on the same port.
+/// down); `restore` listens again on the same port. While cut, the port stays bound
+/// (a socket that does not listen): the port-0 servers of the tests running alongside
+/// could otherwise be given it, and the app would reach one of them, not a refusal.
 struct Proxy {
     port: u16,
     open: watch::Sender<bool>,
@@ -780,11 +782,16 @@ impl Drop for Proxy {
     }
 }
 
-fn listen(port: u16) -> std::io::Result<TcpListener> {
+/// A socket bound to `port` (0: any free port) on loopback, not yet listening.
+fn bound(port: u16) -> std::io::Result<tokio::net::TcpSocket> {
     let socket = tokio::net::TcpSocket::new_v4()?;
     socket.set_reuseaddr(true)?;
     socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))?;
-    socket.listen(1024)
+    Ok(socket)
+}
+
+fn listen(port: u16) -> std::io::Result<TcpListener> {
+    bound(port)?.listen(1024)
 }
 
 async fn serve(first: TcpListener, port: u16, upstream: String, mut open: watch::Receiver<bool>) {
@@ -810,6 +817,8 @@ async fn serve(first: TcpListener, port: u16, upstream: String, mut open: watch:
                 }
             },
             None => {
+                // The port stays taken while nothing listens on it.
+                let reserved = bound(port).expect("the proxy keeps its port");
                 loop {
                     if open.changed().await.is_err() {
                         return;
@@ -818,7 +827,7 @@ async fn serve(first: TcpListener, port: u16, upstream: String, mut open: watch:
                         break;
                     }
                 }
-                listener = Some(listen(port).expect("the proxy listens again"));
+                listener = Some(reserved.listen(1024).expect("the proxy listens again"));
             }
         }
     }
@@ -925,7 +934,13 @@ async fn database_briefly_unavailable_gives_a_french_page_and_recovers() {
         waited < Duration::from_secs(20),
         "« Mes dossiers » took {waited:?} to fail"
     );
-    let catalogue = reqwest::get(app.url("/demarches"))
+    let client = reqwest::Client::builder()
+        .timeout(crate::helpers::REQUEST_TIMEOUT)
+        .build()
+        .expect("client");
+    let catalogue = client
+        .get(app.url("/demarches"))
+        .send()
         .await
         .expect("the catalogue answers");
     assert_eq!(catalogue.status(), 503);
@@ -982,7 +997,6 @@ async fn database_briefly_unavailable_gives_a_french_page_and_recovers() {
     // Back: the app recovers by itself, and the same submission goes through.
     proxy.restore();
     let restored = Instant::now();
-    let client = reqwest::Client::new();
     eventually(
         "the catalogue answers again",
         Duration::from_secs(15),

@@ -146,6 +146,7 @@ impl TestApp {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(super::REQUEST_TIMEOUT)
             .build()
             .expect("http client");
         Self {

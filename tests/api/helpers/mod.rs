@@ -8,6 +8,10 @@ pub use smtp::SmtpSink;
 
 use std::time::Duration;
 
+/// The longest a test's HTTP request may take: past it the request fails, and so the
+/// test, with the request's address (a hang would otherwise hold CI until its limit).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Polls `check` every 50 ms until it returns `Some`, or panics after `timeout`.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
 where
