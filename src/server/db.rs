@@ -14,19 +14,38 @@ use sea_orm::{
 /// turn while they apply migrations.
 const MIGRATION_LOCK: i64 = 0x0067_7569_6368_6574; // "guichet"
 
-/// Connects to SQLite or PostgreSQL with the default pool size (see [`connect_with`]).
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    connect_with(url, None).await
+/// What a pool is opened with (see [`connect_with`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Connections kept at most (default: 8 on SQLite, whose connections each run on a
+    /// thread of their own, 16 on PostgreSQL).
+    pub max_connections: Option<u32>,
+    /// SQLite's page cache per connection, in MiB.
+    pub sqlite_cache_mb: u64,
+    /// SQLite's memory-mapped reads, in MiB of the file (0: none).
+    pub sqlite_mmap_mb: u64,
 }
 
-/// Connects to SQLite or PostgreSQL, keeping at most `max_connections` connections
-/// (default: 8 on SQLite, whose connections each run on a thread of their own, 16 on
-/// PostgreSQL). SQLite runs in WAL mode with a busy timeout and foreign keys on; the
-/// parent folder of its file is created if needed.
-pub async fn connect_with(
-    url: &str,
-    max_connections: Option<u32>,
-) -> Result<DatabaseConnection, DbErr> {
+impl Default for PoolSettings {
+    /// SQLite's own defaults: a 2 MiB cache per connection, no memory mapping.
+    fn default() -> Self {
+        Self {
+            max_connections: None,
+            sqlite_cache_mb: 2,
+            sqlite_mmap_mb: 0,
+        }
+    }
+}
+
+/// Connects to SQLite or PostgreSQL with the default pool (see [`connect_with`]).
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, PoolSettings::default()).await
+}
+
+/// Connects to SQLite or PostgreSQL. SQLite runs in WAL mode with a busy timeout,
+/// foreign keys on, and the page cache and memory mapping of `pool`; the parent folder
+/// of its file is created if needed.
+pub async fn connect_with(url: &str, pool: PoolSettings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -46,20 +65,25 @@ pub async fn connect_with(
         // Check the URL now so that a bad one is reported clearly.
         SqliteConnectOptions::from_str(url)
             .map_err(|e| DbErr::Custom(format!("invalid DATABASE_URL: {e}")))?;
+        // A negative cache size is in KiB.
+        let cache_kib = pool.sqlite_cache_mb.saturating_mul(1024);
+        let mmap_bytes = pool.sqlite_mmap_mb.saturating_mul(1024 * 1024);
         options
-            .max_connections(max_connections.unwrap_or(8))
-            .map_sqlx_sqlite_opts(|o| {
+            .max_connections(pool.max_connections.unwrap_or(8))
+            .map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(5))
                     .foreign_keys(true)
+                    .pragma("cache_size", format!("-{cache_kib}"))
+                    .pragma("mmap_size", mmap_bytes.to_string())
             });
     } else {
         // When the database cannot be reached, a request waits at most this long for
         // a connection, then answers 503 (« momentanément indisponible ») instead of
         // hanging; the pool reconnects by itself once the database is back.
         options
-            .max_connections(max_connections.unwrap_or(16))
+            .max_connections(pool.max_connections.unwrap_or(16))
             .acquire_timeout(Duration::from_secs(3));
     }
     Database::connect(options).await
@@ -115,6 +139,37 @@ mod tests {
         );
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("sqlite:///tmp/a.db"), Some("/tmp/a.db".into()));
+    }
+
+    async fn pragma(db: &DatabaseConnection, name: &str) -> i64 {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Sqlite,
+                format!("PRAGMA {name}"),
+            ))
+            .await
+            .expect("pragma")
+            .expect("a row");
+        row.try_get_by_index(0).expect("a number")
+    }
+
+    #[tokio::test]
+    async fn sqlite_connections_get_the_page_cache_and_mapping_asked_for() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        let db = connect(&url).await.expect("connect");
+        assert_eq!(pragma(&db, "cache_size").await, -2048, "2 MiB by default");
+        assert_eq!(pragma(&db, "mmap_size").await, 0, "no mapping by default");
+        db.close().await.expect("close");
+
+        let pool = PoolSettings {
+            max_connections: Some(2),
+            sqlite_cache_mb: 16,
+            sqlite_mmap_mb: 64,
+        };
+        let db = connect_with(&url, pool).await.expect("connect");
+        assert_eq!(pragma(&db, "cache_size").await, -16 * 1024);
+        assert_eq!(pragma(&db, "mmap_size").await, 64 * 1024 * 1024);
     }
 }
 

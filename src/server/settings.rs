@@ -109,10 +109,28 @@ pub struct Settings {
     /// Connections to the database each instance keeps at most
     /// (`GUICHET_DATABASE_MAX_CONNECTIONS`; default 8 on SQLite, 16 on PostgreSQL).
     pub database_max_connections: Option<u32>,
+    /// SQLite's page cache, per connection, in MiB (`GUICHET_SQLITE_CACHE_MB`, default 2:
+    /// SQLite's own). Not used on PostgreSQL.
+    pub sqlite_cache_mb: u64,
+    /// How much of the SQLite file is read through memory mapping, in MiB
+    /// (`GUICHET_SQLITE_MMAP_MB`, default 0: none, reads go through `pread`). Not used on
+    /// PostgreSQL.
+    pub sqlite_mmap_mb: u64,
     /// GET requests (pages, downloads) an instance serves at once, the others waiting
     /// their turn (`GUICHET_CONCURRENT_RENDERS`, default 4 per CPU core; 0: no limit).
     /// See `render_queue`.
     pub concurrent_renders: Option<usize>,
+}
+
+impl Settings {
+    /// What the database pool is opened with.
+    pub fn pool(&self) -> super::db::PoolSettings {
+        super::db::PoolSettings {
+            max_connections: self.database_max_connections,
+            sqlite_cache_mb: self.sqlite_cache_mb,
+            sqlite_mmap_mb: self.sqlite_mmap_mb,
+        }
+    }
 }
 
 /// The variables Guichet reads, in the order the README lists them.
@@ -133,6 +151,8 @@ pub const VARIABLES: &[&str] = &[
     "GUICHET_UPLOAD_GRACE_MINUTES",
     "GUICHET_PAGE_CACHE_MS",
     "GUICHET_DATABASE_MAX_CONNECTIONS",
+    "GUICHET_SQLITE_CACHE_MB",
+    "GUICHET_SQLITE_MMAP_MB",
     "GUICHET_CONCURRENT_RENDERS",
     "GUICHET_MAIL_POLL_MS",
     "GUICHET_MAIL_RETRY_BASE_MS",
@@ -300,6 +320,12 @@ impl Settings {
                         .unwrap_or(u32::MAX),
                 ),
             },
+            sqlite_cache_mb: number(get("GUICHET_SQLITE_CACHE_MB"), "GUICHET_SQLITE_CACHE_MB", 2)?,
+            sqlite_mmap_mb: match get("GUICHET_SQLITE_MMAP_MB") {
+                // 0 is a valid choice here: no mapping.
+                Some(v) if v.trim() == "0" => 0,
+                v => number(v, "GUICHET_SQLITE_MMAP_MB", 0)?,
+            },
             concurrent_renders: match get("GUICHET_CONCURRENT_RENDERS") {
                 Some(v) if v.trim() == "0" => None,
                 v => Some(
@@ -437,6 +463,30 @@ mod tests {
         assert_eq!(s.upload_grace, Duration::from_secs(24 * 3600));
         assert_eq!(s.page_cache, Duration::from_secs(1));
         assert_eq!(s.database_max_connections, None);
+        assert_eq!((s.sqlite_cache_mb, s.sqlite_mmap_mb), (2, 0));
+    }
+
+    #[test]
+    fn sqlite_memory_settings_are_whole_mebibytes() {
+        let sqlite = |v: &[(&'static str, &'static str)]| {
+            Settings::from_sources(&HashMap::new(), env_of(v))
+                .map(|s| (s.sqlite_cache_mb, s.sqlite_mmap_mb))
+        };
+        assert_eq!(
+            sqlite(&[
+                ("GUICHET_SQLITE_CACHE_MB", "16"),
+                ("GUICHET_SQLITE_MMAP_MB", "256")
+            ])
+            .expect("valid"),
+            (16, 256)
+        );
+        assert_eq!(
+            sqlite(&[("GUICHET_SQLITE_MMAP_MB", "0")]).expect("valid"),
+            (2, 0)
+        );
+        assert!(sqlite(&[("GUICHET_SQLITE_CACHE_MB", "0")]).is_err());
+        assert!(sqlite(&[("GUICHET_SQLITE_MMAP_MB", "-1")]).is_err());
+        assert!(sqlite(&[("GUICHET_SQLITE_CACHE_MB", "beaucoup")]).is_err());
     }
 
     #[test]

@@ -62,8 +62,7 @@ impl Application {
         settings: Settings,
         leptos_options: LeptosOptions,
     ) -> Result<Self, BoxError> {
-        let db =
-            db::connect_with(&settings.database_url, settings.database_max_connections).await?;
+        let db = db::connect_with(&settings.database_url, settings.pool()).await?;
         db::migrate(&db).await?;
         if settings.demo_data {
             seed::seed_demo(&db).await?;
