@@ -27,7 +27,8 @@ pub struct PoolSettings {
 }
 
 impl Default for PoolSettings {
-    /// SQLite's own defaults: a 2 MiB cache per connection, no memory mapping.
+    /// SQLite's defaults, near enough: a 2 MiB cache per connection (SQLite's own is
+    /// 2,000 KiB), no memory mapping.
     fn default() -> Self {
         Self {
             max_connections: None,

@@ -109,8 +109,8 @@ pub struct Settings {
     /// Connections to the database each instance keeps at most
     /// (`GUICHET_DATABASE_MAX_CONNECTIONS`; default 8 on SQLite, 16 on PostgreSQL).
     pub database_max_connections: Option<u32>,
-    /// SQLite's page cache, per connection, in MiB (`GUICHET_SQLITE_CACHE_MB`, default 2:
-    /// SQLite's own). Not used on PostgreSQL.
+    /// SQLite's page cache, per connection, in MiB (`GUICHET_SQLITE_CACHE_MB`, default 2,
+    /// about SQLite's own 2,000 KiB). Not used on PostgreSQL.
     pub sqlite_cache_mb: u64,
     /// How much of the SQLite file is read through memory mapping, in MiB
     /// (`GUICHET_SQLITE_MMAP_MB`, default 0: none, reads go through `pread`). Not used on

@@ -934,10 +934,8 @@ async fn database_briefly_unavailable_gives_a_french_page_and_recovers() {
         waited < Duration::from_secs(20),
         "« Mes dossiers » took {waited:?} to fail"
     );
-    let client = reqwest::Client::builder()
-        .timeout(crate::helpers::REQUEST_TIMEOUT)
-        .build()
-        .expect("client");
+    // The test app's own client (no session yet, the same request timeout).
+    let client = &app.app.client;
     let catalogue = client
         .get(app.url("/demarches"))
         .send()
