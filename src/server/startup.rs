@@ -1,7 +1,7 @@
 //! Builds the application (database, mail, storage, router) and runs it until stopped.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::serve::ListenerExt;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
@@ -190,10 +190,22 @@ pub(super) fn page_context(state: AppState) -> impl Fn() + Clone + Send + Sync +
     }
 }
 
+/// The app's routes, listed once per process.
+///
+/// Leptos lists them by rendering the whole app once, and while it does, a process-wide
+/// flag keeps every resource from loading: a page's resource first polled meanwhile, in
+/// any render of the process, waits forever and its page never answers (leptos issue
+/// #4773). Listing them once, before any router serves, keeps the flag down while pages
+/// render, even where one process builds several routers (the tests start many apps).
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface: health check, Leptos pages and server functions, static files.
 pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let settings = state.settings.clone();
 
     // A browser-session cookie; the idle timeout is kept by the store (see its docs):

@@ -345,3 +345,38 @@ async fn the_main_menu_marks_the_current_section() {
         .expect("html");
     assert_eq!(menu(&html), ["/mon-compte"]);
 }
+
+/// A page's data loads while another app of the same process builds its routes.
+/// Leptos sets a process-wide flag while it walks an app to list its routes, and a
+/// resource first polled while that flag is up never loads (leptos issue #4773): the
+/// page then never answers. The portal lists its routes once per process, so building
+/// the router again (tests start many apps in one process) must not raise the flag.
+#[tokio::test]
+async fn pages_load_while_another_router_is_built() {
+    let app = spawn_app().await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let builder = {
+        let (stop, state) = (stop.clone(), app.state.clone());
+        let runtime = tokio::runtime::Handle::current();
+        std::thread::spawn(move || {
+            let _runtime = runtime.enter();
+            let mut built = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                drop(guichet::server::startup::router(state.clone()));
+                built += 1;
+            }
+            built
+        })
+    };
+    for round in 0..20 {
+        for path in ["/accessibilite", "/demarches", "/mentions-legales"] {
+            let answer = tokio::time::timeout(std::time::Duration::from_secs(10), app.get(path))
+                .await
+                .unwrap_or_else(|_| panic!("{path} (round {round}) answered within 10 s"));
+            assert_eq!(answer.status(), 200, "{path}");
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let built = builder.join().expect("the router builder");
+    assert!(built > 0, "routers were built meanwhile");
+}
