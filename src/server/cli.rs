@@ -113,7 +113,7 @@ pub async fn user_create(
     }
     let hash = password::hash(pass).await.map_err(|_| CliError::Hash)?;
 
-    let db = db::connect(&settings.database_url).await?;
+    let db = db::connect_with(&settings.database_url, settings.pool()).await?;
     db::migrate(&db).await?;
     let now = now();
     let existing = account::Entity::find()
@@ -170,7 +170,7 @@ pub async fn generate(
     if demarches == 0 {
         return Err(CliError::Usage("--demarches: at least 1".into()));
     }
-    let db = db::connect(&settings.database_url).await?;
+    let db = db::connect_with(&settings.database_url, settings.pool()).await?;
     db::migrate(&db).await?;
     volume::ensure_empty(&db).await?;
     let mut options = volume::Options::new(accounts, dossiers);

@@ -120,6 +120,10 @@ pub struct Settings {
     /// their turn (`GUICHET_CONCURRENT_RENDERS`, default 4 per CPU core; 0: no limit).
     /// See `render_queue`.
     pub concurrent_renders: Option<usize>,
+    /// How long a GET request that has its turn may take to start its answer before its
+    /// render is stopped and the visitor gets the error page
+    /// (`GUICHET_PAGE_TIMEOUT_MS`, default 30000; 0: no limit). See `render_queue`.
+    pub page_timeout: Option<Duration>,
 }
 
 impl Settings {
@@ -337,6 +341,11 @@ impl Settings {
                     .unwrap_or(usize::MAX),
                 ),
             },
+            page_timeout: match get("GUICHET_PAGE_TIMEOUT_MS") {
+                // 0 is a valid choice here: no limit.
+                Some(v) if v.trim() == "0" => None,
+                v => Some(millis(v, "GUICHET_PAGE_TIMEOUT_MS", 30_000)?),
+            },
             mail: MailSettings {
                 poll_interval: millis(get("GUICHET_MAIL_POLL_MS"), "GUICHET_MAIL_POLL_MS", 2_000)?,
                 retry_base: millis(
@@ -521,6 +530,23 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn pages_have_a_deadline_unless_turned_off() {
+        let timeout = |vars: &[(&str, &str)]| {
+            Settings::from_sources(&HashMap::new(), env_of(vars)).map(|s| s.page_timeout)
+        };
+        assert_eq!(timeout(&[]).ok(), Some(Some(Duration::from_secs(30))));
+        assert_eq!(
+            timeout(&[("GUICHET_PAGE_TIMEOUT_MS", "1500")]).ok(),
+            Some(Some(Duration::from_millis(1500)))
+        );
+        assert_eq!(
+            timeout(&[("GUICHET_PAGE_TIMEOUT_MS", "0")]).ok(),
+            Some(None)
+        );
+        assert!(timeout(&[("GUICHET_PAGE_TIMEOUT_MS", "bientôt")]).is_err());
     }
 
     #[test]

@@ -320,7 +320,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
-            super::render_queue::RenderQueue::new(settings.concurrent_renders),
+            super::render_queue::RenderQueue::new(
+                settings.concurrent_renders,
+                settings.page_timeout,
+            ),
             super::render_queue::wait_turn,
         ))
         .layer(axum::middleware::from_fn_with_state(

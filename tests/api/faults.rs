@@ -6,7 +6,10 @@
 //!   cleaner has run no file is left without its row;
 //! - the database unreachable for a while (PostgreSQL behind a TCP proxy that the test
 //!   cuts): pages answer a French 503 page quickly, a submission fails without writing
-//!   anything, and the app recovers by itself once the database is back.
+//!   anything, and the app recovers by itself once the database is back;
+//! - a page that cannot be rendered in time (every database connection held elsewhere):
+//!   its render is stopped at the deadline, the visitor gets the French error page, and
+//!   the render's turn goes to the next request.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -1022,4 +1025,45 @@ async fn database_briefly_unavailable_gives_a_french_page_and_recovers() {
     let page = camille.get("/mon-compte/dossiers").await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.expect("page").contains(&number));
+}
+
+/// A render stuck past its deadline is stopped. Here the app has one database
+/// connection, one render turn and a deadline of one second, and the test holds the
+/// connection in a transaction: the home page (« Démarches à la Une » is read from the
+/// database) cannot be rendered. Each visitor gets the « Erreur technique » page with a
+/// 503 and `Retry-After` (the page of a pool that gives up waiting has no
+/// `Retry-After`, and comes after 3 or 10 s), the second one too (the first render gave
+/// its only turn back), and once the connection is free again the page is served.
+#[tokio::test]
+async fn a_page_stuck_past_its_deadline_gets_the_error_page_and_frees_its_turn() {
+    use sea_orm::TransactionTrait;
+    let app = crate::helpers::spawn_app_with(&[
+        ("GUICHET_DATABASE_MAX_CONNECTIONS", "1".to_owned()),
+        ("GUICHET_CONCURRENT_RENDERS", "1".to_owned()),
+        ("GUICHET_PAGE_TIMEOUT_MS", "1000".to_owned()),
+    ])
+    .await;
+    let held = app.state.db.begin().await.expect("the only connection");
+    for visitor in ["first", "second"] {
+        let response = app.get("/").await;
+        assert_eq!(response.status(), 503, "{visitor} visitor");
+        assert_eq!(
+            response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()),
+            Some("5"),
+            "{visitor} visitor"
+        );
+        let html = response.text().await.expect("body");
+        assert!(
+            html.contains("Erreur technique"),
+            "{visitor} visitor: {html}"
+        );
+    }
+    held.rollback().await.expect("rollback");
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.expect("body");
+    assert!(html.contains("Démarches à la Une"));
 }
