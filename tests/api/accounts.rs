@@ -1192,3 +1192,16 @@ async fn a_failed_sign_in_on_the_home_page_keeps_the_email_out_of_the_address() 
     assert_eq!(response.status(), 302);
     assert_eq!(location(&response), "/mon-compte");
 }
+
+/// Server functions' addresses depend on the code only, not on the folder it was built
+/// in (`SERVER_FN_OVERRIDE_KEY` in `.cargo/config.toml`): two builds of the same code
+/// made in different folders serve, and post to, the same addresses.
+#[test]
+fn server_function_addresses_do_not_depend_on_the_build_folder() {
+    let hash =
+        leptos::server_fn::xxhash_rust::const_xxh64::xxh64(b"guichet:guichet::account::api", 0);
+    assert_eq!(
+        guichet::account::api::SignIn::PATH,
+        format!("/api/sign_in{hash}")
+    );
+}
