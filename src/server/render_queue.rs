@@ -79,13 +79,12 @@ pub async fn wait_turn(State(queue): State<RenderQueue>, request: Request, next:
     let Some(deadline) = queue.deadline else {
         return next.run(request).await;
     };
-    let path = path.to_owned();
     match tokio::time::timeout(deadline, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
-            // Dropping the render's future stops it, and frees its turn.
+            // Dropping the render's future stops it, and frees its turn. The page is
+            // named by the request's span (`startup::router`'s trace layer).
             tracing::error!(
-                page = %path,
                 deadline_ms = deadline.as_millis() as u64,
                 "page not rendered by its deadline: render stopped"
             );
