@@ -376,6 +376,9 @@ pub async fn add_field(
                         vec![
                             ("kind".into(), kind.clone()),
                             ("label".into(), label.clone()),
+                            // Which « Ajouter un champ » form was sent.
+                            ("page".into(), page.clone()),
+                            ("groupe".into(), group.clone().unwrap_or_default()),
                         ],
                     )
                 })

@@ -260,15 +260,46 @@ fn labels_of(page: &crate::forms::FormPage) -> std::collections::BTreeMap<String
 
 #[component]
 fn FillForm(fill: FillPage) -> impl IntoView {
+    let title = format!(
+        "Étape {} sur {} : {} – {}",
+        fill.step, fill.steps, fill.page.title, fill.demarche_title
+    );
+    view! {
+        <Title text=title />
+        <Breadcrumb trail=vec![("/mon-compte/brouillons", "Mes brouillons")] current=fill.demarche_title.clone() />
+        <FlashMessage />
+        <p class="form-context">
+            {fill.demarche_title.clone()}
+            <span class="form-profile">{format!(" — pour {}", fill.profile_name)}</span>
+        </p>
+        <Stepper step=fill.step steps=fill.steps title=fill.page.title.clone() next=None />
+        {(!fill.notices.is_empty())
+            .then(|| {
+                view! {
+                    <div class="notice notice-error" role="alert">
+                        <p class="notice-title">"Certains fichiers n’ont pas été ajoutés"</p>
+                        <ul>
+                            {fill.notices.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}
+                        </ul>
+                    </div>
+                }
+            })}
+        <DossierForm fill />
+    }
+}
+
+/// The page's questions and their form, an island: once the client runs, it checks the
+/// answers before they are sent (with the server's own code), shows or hides the
+/// questions whose condition is on this page as the person answers, saves the draft as
+/// they type, and sends files with a progress bar. Without it, the form posts as is.
+#[island(lazy)]
+fn DossierForm(fill: FillPage) -> impl IntoView {
+    crate::island_hydrated();
     let errors = RwSignal::new(fill.errors.clone());
     let scripted = RwSignal::new(false);
     Effect::new(move |_| scripted.set(true));
     let live = RwSignal::new(fill.answers.clone());
     let action = format!("/dossiers/{}/etape/{}", fill.dossier_id, fill.index + 1);
-    let title = format!(
-        "Étape {} sur {} : {} – {}",
-        fill.step, fill.steps, fill.page.title, fill.demarche_title
-    );
     let ctx = FieldContext {
         answers: fill.answers.clone(),
         files: fill.files.clone(),
@@ -307,25 +338,6 @@ fn FillForm(fill: FillPage) -> impl IntoView {
     let previous = fill.previous;
     let is_complements = fill.status == DossierStatus::ComplementsDemandes;
     view! {
-        <Title text=title />
-        <Breadcrumb trail=vec![("/mon-compte/brouillons", "Mes brouillons")] current=fill.demarche_title.clone() />
-        <FlashMessage />
-        <p class="form-context">
-            {fill.demarche_title.clone()}
-            <span class="form-profile">{format!(" — pour {}", fill.profile_name)}</span>
-        </p>
-        <Stepper step=fill.step steps=fill.steps title=fill.page.title.clone() next=None />
-        {(!fill.notices.is_empty())
-            .then(|| {
-                view! {
-                    <div class="notice notice-error" role="alert">
-                        <p class="notice-title">"Certains fichiers n’ont pas été ajoutés"</p>
-                        <ul>
-                            {fill.notices.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}
-                        </ul>
-                    </div>
-                }
-            })}
         <FormErrorSummary errors=errors.into() />
         <h1>{fill.page.title.clone()}</h1>
         {fill.page.intro.clone().map(|i| view! { <p class="lead">{i}</p> })}

@@ -10,10 +10,6 @@ use crate::ui::{ErrorPage, Loading};
 #[component]
 pub fn HelpPage() -> impl IntoView {
     let doc = Resource::new(|| (), |_| get_content_page(ContentPage::Aide));
-    // False on the server and until hydration: the button exists only where it works.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let all_open = RwSignal::new(false);
     view! {
         <Title text="Aide" />
         <div class="container page">
@@ -24,18 +20,7 @@ pub fn HelpPage() -> impl IntoView {
                             view! {
                                 <h1>{doc.title.clone()}</h1>
                                 <div class="prose" inner_html=doc.intro_html.clone()></div>
-                                <Show when=move || hydrated.get()>
-                                    <p>
-                                        <button
-                                            type="button"
-                                            class="button button-secondary"
-                                            aria-expanded=move || all_open.get().to_string()
-                                            on:click=move |_| all_open.update(|open| *open = !*open)
-                                        >
-                                            {move || if all_open.get() { "Tout replier" } else { "Tout déplier" }}
-                                        </button>
-                                    </p>
-                                </Show>
+                                <ExpandAll />
                                 {doc
                                     .sections
                                     .into_iter()
@@ -49,7 +34,7 @@ pub fn HelpPage() -> impl IntoView {
                                                     .into_iter()
                                                     .map(|item| {
                                                         view! {
-                                                            <details class="faq-item" id=item.id prop:open=move || all_open.get()>
+                                                            <details class="faq-item" id=item.id>
                                                                 <summary>{item.title}</summary>
                                                                 <div class="prose" inner_html=item.body_html></div>
                                                             </details>
@@ -68,6 +53,51 @@ pub fn HelpPage() -> impl IntoView {
                 })}
             </Suspense>
         </div>
+    }
+}
+
+/// « Tout déplier » / « Tout replier », an island: opens or closes every question of
+/// the page. False on the server and until hydration: the button exists only where it
+/// works.
+#[island]
+fn ExpandAll() -> impl IntoView {
+    crate::island_hydrated();
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let all_open = RwSignal::new(false);
+    let toggle = move |_| {
+        let open = !all_open.get_untracked();
+        all_open.set(open);
+        #[cfg(feature = "hydrate")]
+        if let Ok(items) = document().query_selector_all("details.faq-item") {
+            use wasm_bindgen::JsCast;
+            for i in 0..items.length() {
+                if let Some(item) = items
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                {
+                    let _ = if open {
+                        item.set_attribute("open", "")
+                    } else {
+                        item.remove_attribute("open")
+                    };
+                }
+            }
+        }
+    };
+    view! {
+        <Show when=move || hydrated.get()>
+            <p>
+                <button
+                    type="button"
+                    class="button button-secondary"
+                    aria-expanded=move || all_open.get().to_string()
+                    on:click=toggle
+                >
+                    {move || if all_open.get() { "Tout replier" } else { "Tout déplier" }}
+                </button>
+            </p>
+        </Show>
     }
 }
 

@@ -420,10 +420,28 @@ pub fn ProfileInfoPage() -> impl IntoView {
 /// The key just made, shown once, with a copy button once the client runs.
 #[component]
 fn NewKey(share: NewShare) -> impl IntoView {
+    view! {
+        <div class="notice notice-success new-key" id="nouvelle-cle" tabindex="-1">
+            <p class="notice-title">"Nouvelle clé de partage"</p>
+            <p>
+                "Transmettez cette clé à la personne qui doit rejoindre le profil (de vive voix, par téléphone ou par un message). Elle ne sera plus jamais affichée : le portail n’en garde qu’une empreinte."
+            </p>
+            <p class="share-key">
+                <code>{share.key.clone()}</code>
+            </p>
+            <p>{format!("Valable une seule fois, jusqu’au {}.", share.expires_at)}</p>
+            <CopyKey key=share.key />
+        </div>
+    }
+}
+
+/// « Copier la clé », an island: it exists only once the client runs.
+#[island]
+fn CopyKey(key: String) -> impl IntoView {
+    crate::island_hydrated();
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let copied = RwSignal::new(false);
-    let key = share.key.clone();
     let copy = move |_| {
         #[cfg(feature = "hydrate")]
         {
@@ -445,26 +463,16 @@ fn NewKey(share: NewShare) -> impl IntoView {
         let _ = &key;
     };
     view! {
-        <div class="notice notice-success new-key" id="nouvelle-cle" tabindex="-1">
-            <p class="notice-title">"Nouvelle clé de partage"</p>
+        <Show when=move || hydrated.get()>
             <p>
-                "Transmettez cette clé à la personne qui doit rejoindre le profil (de vive voix, par téléphone ou par un message). Elle ne sera plus jamais affichée : le portail n’en garde qu’une empreinte."
+                <button type="button" class="button button-secondary" on:click=copy.clone()>
+                    "Copier la clé"
+                </button>
+                <span role="status" class="copy-status">
+                    {move || copied.get().then_some(" Clé copiée.")}
+                </span>
             </p>
-            <p class="share-key">
-                <code>{share.key.clone()}</code>
-            </p>
-            <p>{format!("Valable une seule fois, jusqu’au {}.", share.expires_at)}</p>
-            <Show when=move || hydrated.get()>
-                <p>
-                    <button type="button" class="button button-secondary" on:click=copy.clone()>
-                        "Copier la clé"
-                    </button>
-                    <span role="status" class="copy-status">
-                        {move || copied.get().then_some(" Clé copiée.")}
-                    </span>
-                </p>
-            </Show>
-        </div>
+        </Show>
     }
 }
 

@@ -1,20 +1,19 @@
-//! The error of a form posted without the client, kept in the session rather than in the
-//! address, for the pages sent without the client (`app::sends_client`).
+//! The error of a form posted to a server function, kept in the session rather than in
+//! the address.
 //!
-//! A form posted to a server function without JavaScript comes back to its page through
-//! a redirect that Leptos writes with the error in the address
-//! (`?__path=…&__err=…`, the serialised error with what was typed, an email address).
-//! The page renders the error from there. On the home page, whose sign-in zone is always
-//! posted that way (the page is sent without the client), every failed sign-in would
-//! leave the typed email in the browser's history and in any proxy's logs.
+//! Every form of the portal posts as a browser does (the pages are documents; only their
+//! islands run code in the browser), and comes back to its page through a redirect that
+//! Leptos writes with the error in the address (`?__path=…&__err=…`, the serialised
+//! error with what was typed, an email address). The page renders the error from there.
+//! Every failed sign-in would leave the typed email in the browser's history and in any
+//! proxy's logs.
 //!
-//! So for those pages the redirect's `__path` and `__err` go into the session (one kept
+//! So the redirect's `__path` and `__err` go into the session (one kept
 //! error, for one path) and the browser is sent to the bare address; the next GET of
 //! that address takes the error out of the session and hands the page render the
 //! address with them, as if they were there. The page is rendered as before, and reading
-//! it again (or another tab) shows it without the error. Pages that run the client keep
-//! Leptos's way: the client reads the error from the address when it hydrates, and a
-//! page rendered with an error it cannot see would not hydrate.
+//! it again (or another tab) shows it without the error. The islands of the page get
+//! the error the server rendered, in their props.
 
 use axum::extract::Request;
 use axum::http::{Method, Uri, header};
@@ -22,8 +21,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
-
-use crate::app::sends_client;
 
 /// The session key of the kept error.
 const KEY: &str = "form_error";
@@ -46,7 +43,7 @@ fn split_error(query: &str) -> (Vec<&str>, Vec<&str>) {
 
 /// The middleware (inside the session layer).
 pub async fn keep_in_session(session: Session, mut request: Request, next: Next) -> Response {
-    if request.method() == Method::GET && !sends_client(request.uri().path()) {
+    if request.method() == Method::GET {
         restore(&session, &mut request).await;
     }
     let mut response = next.run(request).await;
@@ -58,7 +55,6 @@ pub async fn keep_in_session(session: Session, mut request: Request, next: Next)
             .and_then(|v| v.parse::<Uri>().ok())
         && let Some(query) = location.query()
         && query.contains("__err=")
-        && !sends_client(location.path())
     {
         let (error, others) = split_error(query);
         let kept = KeptError {

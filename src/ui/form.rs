@@ -170,6 +170,70 @@ pub fn PasswordField(
 ) -> impl IntoView {
     let id = field_id(name);
     let message = message_of(error, name);
+    let has_hint = hint.is_some() || advice;
+    let hint_id = format!("{id}-aide");
+    let error_id = format!("{id}-erreur");
+    view! {
+        <div class="field" class:field-error=move || message.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            {has_hint
+                .then(|| {
+                    view! {
+                        <div class="hint" id=hint_id.clone()>
+                            {hint.map(|h| view! { <p>{h}</p> })}
+                            {advice.then(|| view! { <p>{PASSWORD_ADVICE}</p> })}
+                        </div>
+                    }
+                })}
+            <FieldMessage id=error_id message />
+            {move || {
+                let invalid = message.get().is_some();
+                let id = id.clone();
+                let name = name.to_owned();
+                let label = label.to_owned();
+                let autocomplete = autocomplete.to_owned();
+                let described_by = described_by(has_hint, &id, invalid);
+                // On a page sent without the client (the home page's sign-in), the same
+                // input without its island: nothing would run it.
+                if crate::app::page_runs_client() {
+                    view! { <PasswordInput id name label autocomplete described_by invalid meter /> }
+                        .into_any()
+                } else {
+                    view! { <PasswordControls id name label autocomplete described_by invalid meter /> }
+                        .into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+/// The input of [`PasswordField`], an island: « Afficher » (which exists only once the
+/// client runs, as it needs JavaScript) and the live strength meter.
+#[island]
+fn PasswordInput(
+    id: String,
+    name: String,
+    label: String,
+    autocomplete: String,
+    described_by: Option<String>,
+    invalid: bool,
+    meter: bool,
+) -> impl IntoView {
+    crate::island_hydrated();
+    view! { <PasswordControls id name label autocomplete described_by invalid meter /> }
+}
+
+/// What [`PasswordInput`] shows and runs.
+#[component]
+fn PasswordControls(
+    id: String,
+    name: String,
+    label: String,
+    autocomplete: String,
+    described_by: Option<String>,
+    invalid: bool,
+    meter: bool,
+) -> impl IntoView {
     let strength = RwSignal::new(None::<PasswordStrength>);
     let sequence = StoredValue::new(0u32);
     let on_input = move |ev: leptos::ev::Event| {
@@ -189,7 +253,7 @@ pub fn PasswordField(
                     return;
                 }
                 leptos::task::spawn_local(async move {
-                    if let Ok(s) = crate::account::api::measure_password(value).await
+                    if let Some(s) = measure(&value).await
                         && sequence.get_value() == n
                     {
                         strength.set(Some(s));
@@ -199,80 +263,109 @@ pub fn PasswordField(
             std::time::Duration::from_millis(300),
         );
     };
-    // « Afficher » exists only once the client runs (it needs JavaScript to work).
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let shown = RwSignal::new(false);
-    let has_hint = hint.is_some() || advice;
-    let hint_id = format!("{id}-aide");
-    let error_id = format!("{id}-erreur");
     let meter_id = format!("{id}-force");
-    let describe = {
-        let id = id.clone();
-        move || described_by(has_hint, &id, message.get().is_some())
-    };
     view! {
-        <div class="field" class:field-error=move || message.get().is_some()>
-            <label for=id.clone()>{label}</label>
-            {has_hint
-                .then(|| {
-                    view! {
-                        <div class="hint" id=hint_id.clone()>
-                            {hint.map(|h| view! { <p>{h}</p> })}
-                            {advice.then(|| view! { <p>{PASSWORD_ADVICE}</p> })}
-                        </div>
-                    }
-                })}
-            <FieldMessage id=error_id message />
-            <div class="password-input">
-                <input
-                    id=id.clone()
-                    name=name
-                    type=move || if shown.get() { "text" } else { "password" }
-                    autocomplete=autocomplete
-                    spellcheck="false"
-                    autocapitalize="off"
-                    aria-describedby=describe
-                    aria-invalid=move || message.get().is_some().then_some("true")
-                    on:input=on_input
-                />
-                <Show when=move || hydrated.get()>
-                    <button
-                        type="button"
-                        class="button button-secondary password-toggle"
-                        aria-controls=id.clone()
-                        aria-pressed=move || shown.get().to_string()
-                        on:click=move |_| shown.update(|s| *s = !*s)
-                    >
-                        "Afficher"
-                        <span class="visually-hidden">{format!(" le champ {label}")}</span>
-                    </button>
-                </Show>
-            </div>
-            {meter
-                .then(|| {
-                    view! {
-                        <div aria-live="polite" id=meter_id.clone()>
-                            {move || {
-                                strength
-                                    .get()
-                                    .map(|s| {
-                                        let class = format!("password-meter level-{}", s.score.min(4));
-                                        let text = match &s.advice {
-                                            Some(advice) => format!("Robustesse : {}. {advice}", s.label()),
-                                            None => format!("Robustesse : {}.", s.label()),
-                                        };
-                                        view! {
-                                            <div class=class aria-hidden="true"></div>
-                                            <p class="password-meter-label">{text}</p>
-                                        }
-                                    })
-                            }}
-                        </div>
-                    }
-                })}
+        <div class="password-input">
+            <input
+                id=id.clone()
+                name=name
+                type=move || if shown.get() { "text" } else { "password" }
+                autocomplete=autocomplete
+                spellcheck="false"
+                autocapitalize="off"
+                aria-describedby=described_by
+                aria-invalid=invalid.then_some("true")
+                on:input=on_input
+            />
+            <Show when=move || hydrated.get()>
+                <button
+                    type="button"
+                    class="button button-secondary password-toggle"
+                    aria-controls=id.clone()
+                    aria-pressed=move || shown.get().to_string()
+                    on:click=move |_| shown.update(|s| *s = !*s)
+                >
+                    "Afficher"
+                    <span class="visually-hidden">{format!(" le champ {label}")}</span>
+                </button>
+            </Show>
         </div>
+        {meter
+            .then(|| {
+                view! {
+                    <div aria-live="polite" id=meter_id.clone()>
+                        {move || {
+                            strength
+                                .get()
+                                .map(|s| {
+                                    let class = format!("password-meter level-{}", s.score.min(4));
+                                    let text = match &s.advice {
+                                        Some(advice) => format!("Robustesse : {}. {advice}", s.label()),
+                                        None => format!("Robustesse : {}.", s.label()),
+                                    };
+                                    view! {
+                                        <div class=class aria-hidden="true"></div>
+                                        <p class="password-meter-label">{text}</p>
+                                    }
+                                })
+                        }}
+                    </div>
+                }
+            })}
     }
+}
+
+/// Asks the server how strong `password` is (`account::api::measure_password`, the
+/// same check it enforces), posting to the server function's address as its client
+/// would, with the browser's `fetch` and JSON: the client of server functions and its
+/// serde code would weigh more in the WASM module than the meter itself.
+#[cfg(feature = "hydrate")]
+async fn measure(password: &str) -> Option<PasswordStrength> {
+    use leptos::server_fn::ServerFn;
+    use wasm_bindgen::{JsCast, JsValue};
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let headers = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &headers,
+        &"Content-Type".into(),
+        &"application/x-www-form-urlencoded".into(),
+    )
+    .ok()?;
+    js_sys::Reflect::set(&headers, &"Accept".into(), &"application/json".into()).ok()?;
+    init.set_headers(&headers);
+    let body = format!(
+        "password={}",
+        String::from(js_sys::encode_uri_component(password))
+    );
+    init.set_body(&JsValue::from_str(&body));
+    let path = crate::account::api::MeasurePassword::PATH;
+    let promise = window().fetch_with_str_and_init(path, &init);
+    let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let json = wasm_bindgen_futures::JsFuture::from(response.json().ok()?)
+        .await
+        .ok()?;
+    let get = |key: &str| js_sys::Reflect::get(&json, &key.into()).ok();
+    Some(PasswordStrength {
+        score: get("score")?.as_f64()? as u8,
+        acceptable: get("acceptable")?.as_bool()?,
+        advice: get("advice").and_then(|a| a.as_string()),
+    })
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn measure(_password: &str) -> Option<PasswordStrength> {
+    None
 }
 
 /// A group of radio buttons in a fieldset.

@@ -266,7 +266,7 @@ async fn public_pages_are_served_again_with_a_fresh_nonce_then_rendered_anew() {
 
 /// The public information pages are documents: no client script or WASM is sent with
 /// them, and nothing on them needs one (links, and forms that work without JavaScript).
-/// The pages that use the app bring it.
+/// The pages with islands bring it.
 #[tokio::test]
 async fn public_pages_are_sent_without_the_client_and_app_pages_with_it() {
     let app = spawn_app().await;
@@ -294,16 +294,71 @@ async fn public_pages_are_sent_without_the_client_and_app_pages_with_it() {
             );
         }
     }
-    for path in [
-        "/connexion",
-        "/aide",
-        "/demarches/aide-permis-de-conduire/commencer",
-    ] {
+    for path in ["/connexion", "/aide", "/inscription"] {
         let response = app.get(path).await;
         let html = response.text().await.expect("body");
         assert!(loads_client(&html), "{path} loads the client");
         assert!(!html.contains("data-static"), "{path} is not marked static");
     }
+}
+
+/// A page is sent with the client if and only if it has an island (`app::sends_client`
+/// lists them by address): an island on a page sent without it would never run, and a
+/// page without one would download the client for nothing. Pages of every kind, signed
+/// out and in, citizen and administrator.
+#[tokio::test]
+async fn islands_are_sent_with_the_client() {
+    let app = spawn_app().await;
+    let check = |path: String, html: String| {
+        let island = html.contains("<leptos-island");
+        let client = html.contains("/pkg/guichet.js");
+        assert_eq!(island, client, "{path}: island {island}, client {client}");
+        island
+    };
+    let mut with_islands = Vec::new();
+    for path in [
+        "/",
+        "/demarches",
+        "/demarches/aide-permis-de-conduire",
+        "/aide",
+        "/connexion",
+        "/inscription",
+        "/mot-de-passe-oublie",
+        "/accessibilite",
+        "/une-page-inconnue",
+    ] {
+        let html = app.get(path).await.text().await.expect("body");
+        if check(path.to_owned(), html) {
+            with_islands.push(path.to_owned());
+        }
+    }
+    let citizen = crate::dossiers::signed_in(&app, "ines@example.org").await;
+    for path in [
+        "/mon-compte",
+        "/mon-compte/donnees-personnelles",
+        "/mon-compte/donnees-personnelles?modifier=telephone",
+        "/mon-compte/donnees-personnelles?modifier=mot-de-passe",
+        "/mon-compte/dossiers",
+        "/mon-compte/brouillons",
+        "/mon-compte/profils",
+        "/mon-compte/supprimer",
+    ] {
+        let html = citizen.get(path).await.text().await.expect("body");
+        if check(path.to_owned(), html) {
+            with_islands.push(path.to_owned());
+        }
+    }
+    assert_eq!(
+        with_islands,
+        [
+            "/aide",
+            "/connexion",
+            "/inscription",
+            "/mon-compte/donnees-personnelles?modifier=mot-de-passe",
+            "/mon-compte/supprimer"
+        ],
+        "the pages with islands"
+    );
 }
 
 /// The main menu marks the section of the page (`aria-current="page"`), from the

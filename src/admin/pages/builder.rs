@@ -271,109 +271,150 @@ struct BuilderActions {
     remove_field: ServerAction<RemoveField>,
 }
 
-impl BuilderActions {
-    /// Forgets the errors of earlier actions (a new one is on its way).
-    fn clear(&self) {
-        self.add_page.clear();
-        self.move_page.clear();
-        self.remove_page.clear();
-        self.add_field.clear();
-        self.move_field.clear();
-        self.remove_field.clear();
-    }
-}
-
-/// What is being dragged: a page (`container` is `pages`), or a field of a page
-/// (`page:KEY`) or of a group (`groupe:KEY`). It can be dropped in its container only.
-#[derive(Clone, PartialEq)]
-struct Drag {
-    container: String,
-    key: String,
-}
-
 /// What every part of the builder reads.
 #[derive(Clone, Copy)]
 struct Builder {
     id: i32,
     actions: BuilderActions,
-    /// The script runs: drag and drop is offered.
-    hydrated: RwSignal<bool>,
-    drag: StoredValue<Option<Drag>>,
-    /// The « Ajouter un champ » form last sent (its id prefix), to show its errors.
-    add_target: RwSignal<Option<String>>,
     add_error: Signal<Option<AppError>>,
     labels: StoredValue<BTreeMap<String, String>>,
     max_file_mb: u64,
 }
 
-/// The three drag and drop handlers of an item of `container` at `index`.
-fn drag_handlers(
-    b: Builder,
+/// What is being dragged: a page (`container` is `pages`), or a field of a page
+/// (`page:KEY`) or of a group (`groupe:KEY`). It can be dropped in its container only.
+#[derive(Clone, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+struct Drag {
     container: String,
-    key: String,
-    index: usize,
-    page: bool,
-) -> (
-    impl FnMut(leptos::ev::DragEvent) + 'static,
-    impl FnMut(leptos::ev::DragEvent) + 'static,
-    impl FnMut(leptos::ev::DragEvent) + 'static,
-) {
-    let on_start = {
-        let me = Drag {
-            container: container.clone(),
-            key: key.clone(),
-        };
-        move |ev: leptos::ev::DragEvent| {
-            // A field's item is inside its page's: only the innermost one is dragged.
-            ev.stop_propagation();
+    /// The id of the item's « Monter / Descendre » form, which the drop sends.
+    move_form: String,
+}
+
+/// Drag and drop of the builder's pages and fields, an island around the list
+/// (`children`, drawn by the server). Each item says what it is (`data-drag`: its
+/// container, `data-index`, `data-move-form`); the handlers sit on the list and find the
+/// item under the pointer. A drop sends the item's own « Monter / Descendre » form with
+/// the target position (`vers`), as a browser sends a form: the server moves the item
+/// and shows the builder again. Offered only once the client runs; without it, the
+/// buttons do the same.
+#[island(lazy)]
+fn DragAndDrop(children: Children) -> impl IntoView {
+    crate::island_hydrated();
+    let hydrated = RwSignal::new(false);
+    let list = NodeRef::<leptos::html::Div>::new();
+    let drag = StoredValue::new(None::<Drag>);
+    Effect::new(move |_| {
+        hydrated.set(true);
+        #[cfg(feature = "hydrate")]
+        if let Some(list) = list.get_untracked()
+            && let Ok(items) = list.query_selector_all("[data-drag]")
+        {
+            use wasm_bindgen::JsCast;
+            for i in 0..items.length() {
+                if let Some(item) = items
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                {
+                    let _ = item.set_attribute("draggable", "true");
+                    let _ = item.class_list().add_1("adm-draggable");
+                }
+            }
+        }
+    });
+    let on_start = move |ev: leptos::ev::DragEvent| {
+        // A field's item is inside its page's: the innermost one is dragged.
+        if let Some(item) = drag_item(&ev, None) {
             mark_drag(&ev);
-            b.drag.set_value(Some(me.clone()));
+            drag.set_value(Some(item.0));
         }
     };
-    let on_over = {
-        let container = container.clone();
-        move |ev: leptos::ev::DragEvent| {
-            let same = b
-                .drag
-                .with_value(|d| d.as_ref().is_some_and(|d| d.container == container));
-            if same {
-                ev.prevent_default();
-            }
+    let on_over = move |ev: leptos::ev::DragEvent| {
+        let container = drag.with_value(|d| d.as_ref().map(|d| d.container.clone()));
+        if let Some(container) = container
+            && drag_item(&ev, Some(&container)).is_some()
+        {
+            ev.prevent_default();
         }
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
-        let Some(source) = b.drag.get_value() else {
+        let Some(source) = drag.get_value() else {
             return;
         };
-        if source.container != container {
-            // Not for this list: an outer item may take it.
+        let Some((target, index)) = drag_item(&ev, Some(&source.container)) else {
             return;
-        }
+        };
         ev.prevent_default();
-        ev.stop_propagation();
-        b.drag.set_value(None);
-        if source.key == key {
-            return;
-        }
-        b.actions.clear();
-        if page {
-            b.actions.move_page.dispatch(MovePage {
-                id: b.id,
-                page: source.key,
-                sens: String::new(),
-                vers: Some(index),
-            });
-        } else {
-            b.actions.move_field.dispatch(MoveField {
-                id: b.id,
-                key: source.key,
-                sens: String::new(),
-                vers: Some(index),
-            });
+        drag.set_value(None);
+        if target.move_form != source.move_form {
+            send_move(&source.move_form, index);
         }
     };
-    (on_start, on_over, on_drop)
+    view! {
+        <Show when=move || hydrated.get()>
+            <p class="hint adm-drag-hint">"Vous pouvez aussi glisser-déposer les pages et les champs."</p>
+        </Show>
+        <div
+            class="adm-builder"
+            node_ref=list
+            on:dragstart=on_start
+            on:dragover=on_over
+            on:drop=on_drop
+            on:dragend=move |_| drag.set_value(None)
+        >
+            {children()}
+        </div>
+    }
 }
+
+/// The item of the builder under the event (the innermost, or the nearest of
+/// `container`), with its position.
+#[cfg(feature = "hydrate")]
+fn drag_item(ev: &leptos::ev::DragEvent, container: Option<&str>) -> Option<(Drag, usize)> {
+    use wasm_bindgen::JsCast;
+    let target: web_sys::Element = ev.target()?.dyn_into().ok()?;
+    let selector = match container {
+        Some(c) => format!("[data-drag=\"{c}\"]"),
+        None => "[data-drag]".to_owned(),
+    };
+    let item = target.closest(&selector).ok()??;
+    let drag = Drag {
+        container: item.get_attribute("data-drag")?,
+        move_form: item.get_attribute("data-move-form")?,
+    };
+    let index = item.get_attribute("data-index")?.parse().ok()?;
+    Some((drag, index))
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn drag_item(_ev: &leptos::ev::DragEvent, _container: Option<&str>) -> Option<(Drag, usize)> {
+    None
+}
+
+/// Sends the move form `form_id` with `vers` = `index` (and no direction).
+#[cfg(feature = "hydrate")]
+fn send_move(form_id: &str, index: usize) {
+    use wasm_bindgen::JsCast;
+    let document = document();
+    let Some(form) = document
+        .get_element_by_id(form_id)
+        .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok())
+    else {
+        return;
+    };
+    for (name, value) in [("sens", String::new()), ("vers", index.to_string())] {
+        if let Ok(input) = document.create_element("input") {
+            let _ = input.set_attribute("type", "hidden");
+            let _ = input.set_attribute("name", name);
+            let _ = input.set_attribute("value", &value);
+            let _ = form.append_child(&input);
+        }
+    }
+    let _ = form.submit();
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn send_move(_form_id: &str, _index: usize) {}
 
 /// « Formulaire : … »: the pages of a démarche's form and their fields, with the
 /// buttons that add, move, set and remove them.
@@ -403,10 +444,6 @@ pub fn FormBuilderPage() -> impl IntoView {
         |(id, ..)| admin_form(id),
     );
     // Kept here, outside the data: the view is built again after each action.
-    // (`hydrated` is set by the view, once it has been hydrated.)
-    let hydrated = RwSignal::new(false);
-    let drag = StoredValue::new(None::<Drag>);
-    let add_target = RwSignal::new(None::<String>);
     view! {
         <div class="container page page-wide">
             <Suspense fallback=Loading>
@@ -417,9 +454,6 @@ pub fn FormBuilderPage() -> impl IntoView {
                             let b = Builder {
                                 id: editor.id,
                                 actions,
-                                hydrated,
-                                drag,
-                                add_target,
                                 add_error: form_error(actions.add_field),
                                 labels: StoredValue::new(labels_of_form(&def)),
                                 max_file_mb: editor.max_file_mb,
@@ -433,13 +467,21 @@ pub fn FormBuilderPage() -> impl IntoView {
     }
 }
 
+/// The id prefix of the « Ajouter un champ » form an error answers (its page and group,
+/// kept by the error), to show the error there and link to its fields.
+fn add_field_target(error: &AppError) -> Option<String> {
+    match error.kept_value("groupe").filter(|g| !g.is_empty()) {
+        Some(group) => Some(format!("ajout-groupe-{group}")),
+        None => error
+            .kept_value("page")
+            .map(|page| format!("ajout-page-{page}")),
+    }
+}
+
 /// The errors of the builder's small forms (each names no field of its own form,
 /// except « Ajouter un champ »: its messages link to the form sent, when known).
 #[component]
-fn BuilderErrors(
-    error: Signal<Option<AppError>>,
-    add_target: RwSignal<Option<String>>,
-) -> impl IntoView {
+fn BuilderErrors(error: Signal<Option<AppError>>) -> impl IntoView {
     let node = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if error.get().is_some()
@@ -450,7 +492,7 @@ fn BuilderErrors(
     });
     move || {
         error.get().map(|e| {
-            let target = add_target.get();
+            let target = add_field_target(&e);
             let fields = e.field_errors().to_vec();
             let items: Vec<(Option<String>, String)> = if fields.is_empty() {
                 vec![(None, e.to_string())]
@@ -510,8 +552,6 @@ fn BuilderView(editor: DemarcheEditor, def: FormDefinition, b: Builder) -> impl 
             .or_else(|| remove_field_error.get())
     });
     let count = def.pages.len();
-    let hydrated = b.hydrated;
-    Effect::new(move |_| hydrated.set(true));
     view! {
         <Title text=format!("Formulaire : {title} – Administration") />
         <Breadcrumb
@@ -522,7 +562,7 @@ fn BuilderView(editor: DemarcheEditor, def: FormDefinition, b: Builder) -> impl 
         <AdminNav current="Démarches" />
         <h1>{format!("Formulaire : {title}")}</h1>
         {notice_view(editor.notice.clone())}
-        <BuilderErrors error add_target=b.add_target />
+        <BuilderErrors error />
         <p class="adm-status">
             {match editor.version {
                 Some(v) => format!("Version publiée : {v}."),
@@ -554,19 +594,7 @@ fn BuilderView(editor: DemarcheEditor, def: FormDefinition, b: Builder) -> impl 
         <p class="hint">
             "Les changements sont enregistrés aussitôt ; les usagers les verront quand vous publierez la démarche depuis sa page."
         </p>
-        {move || {
-            hydrated
-                .get()
-                .then(|| {
-                    view! {
-                        <p class="hint adm-drag-hint">
-                            "Vous pouvez aussi glisser-déposer les pages et les champs."
-                        </p>
-                    }
-                })
-        }}
-        // Any form sent makes the errors of the others stale.
-        <div class="adm-builder" on:submit=move |_| a.clear()>
+        <DragAndDrop>
             {if def.pages.is_empty() {
                 view! {
                     <p id="pages" class="empty-state">
@@ -611,7 +639,7 @@ fn BuilderView(editor: DemarcheEditor, def: FormDefinition, b: Builder) -> impl 
                     </div>
                 </ActionForm>
             </section>
-        </div>
+        </DragAndDrop>
     }
 }
 
@@ -626,19 +654,17 @@ fn PageItem(page: FormPage, index: usize, count: usize, b: Builder) -> impl Into
         b.labels
             .with_value(|labels| condition_words("Affichée", c, labels))
     });
-    let (on_start, on_over, on_drop) =
-        drag_handlers(b, "pages".to_owned(), key.clone(), index, true);
     let container = format!("page:{key}");
     let field_count = page.fields.len();
     let fields = page.fields.clone();
-    let hydrated = b.hydrated;
     let a = b.actions;
     // Each small form owns its texts (a form's content is built apart).
     let move_form = (count > 1).then(|| {
         let page_key = key.clone();
+        let form_id = format!("deplacer-page-{page_key}");
         let up = format!(" la page « {title} »");
         view! {
-            <ActionForm action=a.move_page attr:class="inline-form">
+            <ActionForm action=a.move_page attr:class="inline-form" attr:id=form_id>
                 <input type="hidden" name="id" value=id.to_string() />
                 <input type="hidden" name="page" value=page_key />
                 <MoveButtons index count context=up />
@@ -663,12 +689,9 @@ fn PageItem(page: FormPage, index: usize, count: usize, b: Builder) -> impl Into
         <li
             id=format!("page-{key}")
             class="adm-page"
-            class:adm-draggable=move || hydrated.get()
-            draggable=move || hydrated.get().then_some("true")
-            on:dragstart=on_start
-            on:dragover=on_over
-            on:drop=on_drop
-            on:dragend=move |_| b.drag.set_value(None)
+            data-drag="pages"
+            data-index=index.to_string()
+            data-move-form=format!("deplacer-page-{key}")
         >
             <section class="card adm-page-card" aria-labelledby=heading_id.clone()>
                 <div class="adm-page-head">
@@ -758,16 +781,15 @@ fn FieldItem(
         } => Some((fields.clone(), item_label.clone(), *min_items, *max_items)),
         _ => None,
     };
-    let (on_start, on_over, on_drop) = drag_handlers(b, container, key.clone(), index, false);
-    let hydrated = b.hydrated;
     let a = b.actions;
     let what = format!(" le champ « {label} »");
     // Each small form owns its texts (a form's content is built apart).
     let move_form = (count > 1).then(|| {
         let field_key = key.clone();
+        let form_id = format!("deplacer-champ-{field_key}");
         let up = what.clone();
         view! {
-            <ActionForm action=a.move_field attr:class="inline-form">
+            <ActionForm action=a.move_field attr:class="inline-form" attr:id=form_id>
                 <input type="hidden" name="id" value=id.to_string() />
                 <input type="hidden" name="key" value=field_key />
                 <MoveButtons index count context=up />
@@ -792,12 +814,9 @@ fn FieldItem(
         <li
             id=format!("champ-{key}")
             class="adm-field"
-            class:adm-draggable=move || hydrated.get()
-            draggable=move || hydrated.get().then_some("true")
-            on:dragstart=on_start
-            on:dragover=on_over
-            on:drop=on_drop
-            on:dragend=move |_| b.drag.set_value(None)
+            data-drag=container
+            data-index=index.to_string()
+            data-move-form=format!("deplacer-champ-{key}")
         >
             <div class="adm-field-summary">
                 <p class="adm-field-label">{label.clone()}</p>
@@ -901,11 +920,13 @@ fn AddFieldForm(
     let label_id = format!("{prefix}-libelle");
     let label_error_id = format!("{label_id}-erreur");
     let type_error_id = format!("{type_id}-erreur");
-    let target = b.add_target;
     let error = b.add_error;
     let mine = {
         let prefix = prefix.clone();
-        Signal::derive(move || target.with(|t| t.as_deref() == Some(prefix.as_str())))
+        Signal::derive(move || {
+            error
+                .with(|e| e.as_ref().and_then(add_field_target).as_deref() == Some(prefix.as_str()))
+        })
     };
     let mine_error = Signal::derive(move || error.get().filter(|_| mine.get()));
     let label_message =
@@ -937,9 +958,8 @@ fn AddFieldForm(
             format!(" à la page « {name} »"),
         )
     };
-    let sent = prefix.clone();
     view! {
-        <div class="adm-add-field" on:submit=move |_| target.set(Some(sent.clone()))>
+        <div class="adm-add-field">
             <ActionForm action=b.actions.add_field attr:class="form" attr:novalidate=true>
                 <fieldset>
                     <legend>
@@ -1115,59 +1135,77 @@ fn ConditionFields(
         }
         .into_any();
     }
-    let field_input = field_id(field_name);
-    let equals_input = field_id(equals_name);
-    let field_error = format!("{field_input}-erreur");
-    let equals_error = format!("{equals_input}-erreur");
-    let field_message =
-        Signal::derive(move || error.get().and_then(|e| e.field_message(field_name)));
-    let equals_message =
-        Signal::derive(move || error.get().and_then(|e| e.field_message(equals_name)));
-    let current_field = {
-        let field = field.clone();
-        Signal::derive(move || {
-            error
-                .get()
-                .and_then(|e| e.kept_value(field_name))
-                .unwrap_or_else(|| field.clone())
-        })
-    };
-    let current_equals = Signal::derive(move || {
-        error
-            .get()
-            .and_then(|e| e.kept_value(equals_name))
-            .unwrap_or_else(|| equals.clone())
-    });
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let chosen = RwSignal::new(None::<String>);
-    let active = move || chosen.get().unwrap_or_else(|| current_field.get());
+    let kept = |name: &str| error.get_untracked().and_then(|e| e.kept_value(name));
+    let message = |name: &str| error.get_untracked().and_then(|e| e.field_message(name));
     // A question named by the condition but no longer allowed: kept, so that the
     // server says why.
     let unknown =
         (!field.is_empty() && !choices.iter().any(|c| c.key == field)).then(|| field.clone());
     view! {
+        <ConditionSelects
+            label=label.to_owned()
+            field_name=field_name.to_owned()
+            equals_name=equals_name.to_owned()
+            current_field=kept(field_name).unwrap_or(field)
+            current_equals=kept(equals_name).unwrap_or(equals)
+            field_message=message(field_name)
+            equals_message=message(equals_name)
+            choices
+            unknown
+        />
+    }
+    .into_any()
+}
+
+/// The two lists of [`ConditionFields`], an island: once the client runs, choosing the
+/// question leaves only its answers to pick.
+#[island(lazy)]
+#[allow(clippy::too_many_arguments)]
+fn ConditionSelects(
+    label: String,
+    field_name: String,
+    equals_name: String,
+    current_field: String,
+    current_equals: String,
+    field_message: Option<String>,
+    equals_message: Option<String>,
+    choices: Vec<ConditionChoice>,
+    unknown: Option<String>,
+) -> impl IntoView {
+    crate::island_hydrated();
+    let field_input = field_id(&field_name);
+    let equals_input = field_id(&equals_name);
+    let field_error = format!("{field_input}-erreur");
+    let equals_error = format!("{equals_input}-erreur");
+    let field_invalid = field_message.is_some();
+    let equals_invalid = equals_message.is_some();
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let chosen = RwSignal::new(None::<String>);
+    let active = {
+        let current = current_field.clone();
+        move || chosen.get().unwrap_or_else(|| current.clone())
+    };
+    view! {
         <div class="adm-condition-fields">
-            <div class="field" class:field-error=move || field_message.get().is_some()>
+            <div class="field" class:field-error=field_invalid>
                 <label for=field_input.clone()>{label}</label>
-                <FieldMessage id=field_error.clone() message=field_message />
+                <FieldMessage id=field_error.clone() message=Signal::stored(field_message) />
                 <select
                     id=field_input.clone()
                     name=field_name
-                    aria-describedby=move || field_message.get().map(|_| field_error.clone())
-                    aria-invalid=move || field_message.get().is_some().then_some("true")
+                    aria-describedby=field_invalid.then(|| field_error.clone())
+                    aria-invalid=field_invalid.then_some("true")
                     on:change=move |ev| chosen.set(Some(event_target_value(&ev)))
                 >
-                    <option value="" selected=move || current_field.get().is_empty()>
+                    <option value="" selected=current_field.is_empty()>
                         "Toujours afficher"
                     </option>
                     {choices
                         .iter()
                         .map(|c| {
-                            let key = c.key.clone();
-                            let value = c.key.clone();
                             view! {
-                                <option value=value selected=move || current_field.get() == key>
+                                <option value=c.key.clone() selected=current_field == c.key>
                                     {c.label.clone()}
                                 </option>
                             }
@@ -1180,21 +1218,22 @@ fn ConditionFields(
                         })}
                 </select>
             </div>
-            <div class="field" class:field-error=move || equals_message.get().is_some()>
+            <div class="field" class:field-error=equals_invalid>
                 <label for=equals_input.clone()>"… quand la réponse est"</label>
-                <FieldMessage id=equals_error.clone() message=equals_message />
+                <FieldMessage id=equals_error.clone() message=Signal::stored(equals_message) />
                 <select
                     id=equals_input.clone()
                     name=equals_name
-                    aria-describedby=move || equals_message.get().map(|_| equals_error.clone())
-                    aria-invalid=move || equals_message.get().is_some().then_some("true")
+                    aria-describedby=equals_invalid.then(|| equals_error.clone())
+                    aria-invalid=equals_invalid.then_some("true")
                 >
                     <option value="">"Choisissez une réponse"</option>
                     {choices
                         .into_iter()
                         .map(|c| {
-                            let key = c.key.clone();
                             let group_key = c.key.clone();
+                            let active = active.clone();
+                            let mine = current_field == c.key;
                             view! {
                                 <optgroup
                                     label=c.label.clone()
@@ -1207,19 +1246,9 @@ fn ConditionFields(
                                         .values
                                         .into_iter()
                                         .map(|v| {
-                                            let key = key.clone();
                                             let text = answer_words(&v);
-                                            let mine = v.clone();
-                                            view! {
-                                                <option
-                                                    value=v
-                                                    selected=move || {
-                                                        current_field.get() == key && current_equals.get() == mine
-                                                    }
-                                                >
-                                                    {text}
-                                                </option>
-                                            }
+                                            let selected = mine && current_equals == v;
+                                            view! { <option value=v selected=selected>{text}</option> }
                                         })
                                         .collect_view()}
                                 </optgroup>
@@ -1230,7 +1259,6 @@ fn ConditionFields(
             </div>
         </div>
     }
-    .into_any()
 }
 
 // ---------------------------------------------------------------- a page's editor
@@ -1359,27 +1387,8 @@ fn FieldEditorView(editor: FieldEditor, save: ServerAction<SaveField>) -> impl I
         .into_any(),
     };
     let specific = kind_settings(&kind, &s, error, editor.max_file_mb, id, &key);
-    // The preview follows the settings as they are typed (with JavaScript); without
-    // it, it shows the saved field.
-    let live_field = RwSignal::new(editor.field.clone());
-    let scripted = RwSignal::new(false);
-    Effect::new(move |_| scripted.set(true));
-    let settings_box = NodeRef::<leptos::html::Div>::new();
-    let on_settings_input = {
-        let base = editor.field.clone();
-        move |_: leptos::ev::Event| {
-            if let Some(field) = live_settings(&settings_box, &base) {
-                live_field.set(field);
-            }
-        }
-    };
-    let ctx = preview_context(
-        Answers::default(),
-        editor.max_file_mb,
-        RwSignal::new(Answers::default()),
-        Signal::derive(|| false),
-        BTreeMap::new(),
-    );
+    let base = editor.field.clone();
+    let max_file_mb = editor.max_file_mb;
     view! {
         <Title text=format!("{heading} – {demarche} – Administration") />
         <Breadcrumb
@@ -1414,7 +1423,7 @@ fn FieldEditorView(editor: FieldEditor, save: ServerAction<SaveField>) -> impl I
                     }
                 })}
         </dl>
-        <div node_ref=settings_box on:input=on_settings_input.clone() on:change=on_settings_input>
+        <FieldSettingsPreview base max_file_mb>
         <ActionForm action=save attr:class="form" attr:novalidate=true>
             <ErrorSummary error />
             <input type="hidden" name="id" value=id.to_string() />
@@ -1467,6 +1476,37 @@ fn FieldEditorView(editor: FieldEditor, save: ServerAction<SaveField>) -> impl I
                 </a>
             </div>
         </ActionForm>
+        </FieldSettingsPreview>
+    }
+}
+
+/// The field editor's settings form (`children`) and the preview of the field, an
+/// island: once the client runs, the preview follows the settings as they are typed
+/// (the server's own `builder::preview_field` runs in the browser); without it, it
+/// shows the saved field.
+#[island(lazy)]
+fn FieldSettingsPreview(base: Field, max_file_mb: u64, children: Children) -> impl IntoView {
+    crate::island_hydrated();
+    let live_field = RwSignal::new(base.clone());
+    let scripted = RwSignal::new(false);
+    Effect::new(move |_| scripted.set(true));
+    let settings_box = NodeRef::<leptos::html::Div>::new();
+    let base = StoredValue::new(base);
+    let on_settings_input = move |_: leptos::ev::Event| {
+        if let Some(field) = base.with_value(|base| live_settings(&settings_box, base)) {
+            live_field.set(field);
+        }
+    };
+    let ctx = preview_context(
+        Answers::default(),
+        max_file_mb,
+        RwSignal::new(Answers::default()),
+        Signal::derive(|| false),
+        BTreeMap::new(),
+    );
+    view! {
+        <div node_ref=settings_box on:input=on_settings_input on:change=on_settings_input>
+            {children()}
         </div>
         <section class="adm-field-preview" aria-labelledby="titre-apercu-champ">
             <h2 id="titre-apercu-champ">"Aperçu du champ"</h2>
@@ -1778,25 +1818,7 @@ fn PreviewView(editor: DemarcheEditor, def: FormDefinition, n: usize) -> impl In
         )
     });
     let base = preview_answers(&page);
-    let scripted = RwSignal::new(false);
-    Effect::new(move |_| scripted.set(true));
-    let live = RwSignal::new(base.clone());
-    let ctx = preview_context(
-        base.clone(),
-        editor.max_file_mb,
-        live,
-        scripted.into(),
-        labels,
-    );
-    let form_ref = NodeRef::<leptos::html::Form>::new();
-    let on_change = {
-        let page = page.clone();
-        move |_ev: leptos::ev::Event| {
-            if let Some(answers) = read_answers(&form_ref, &page, &base) {
-                live.set(answers);
-            }
-        }
-    };
+    let max_file_mb = editor.max_file_mb;
     let page_href = move |n: usize| format!("/admin/demarches/{id}/apercu?page={n}");
     view! {
         <Title text=format!("Aperçu : {} – {demarche} – Administration", page.title) />
@@ -1812,17 +1834,7 @@ fn PreviewView(editor: DemarcheEditor, def: FormDefinition, n: usize) -> impl In
                     </div>
                 }
             })}
-        <form
-            class="form adm-preview-form"
-            novalidate=true
-            node_ref=form_ref
-            on:change=on_change
-            on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()
-        >
-            // Without the script, a group's or an attachment's button reloads this page.
-            <input type="hidden" name="page" value=step.to_string() />
-            <PageFields page=page.clone() ctx />
-        </form>
+        <PreviewForm page=page.clone() base max_file_mb labels step />
         <nav class="adm-preview-nav" aria-label="Pages de l’aperçu">
             <div class="button-group form-navigation">
                 {(step > 1)
@@ -1848,4 +1860,43 @@ fn PreviewView(editor: DemarcheEditor, def: FormDefinition, n: usize) -> impl In
         </nav>
     }
     .into_any()
+}
+
+/// The form of a preview page, an island: once the client runs, the questions whose
+/// condition is on this page are shown or hidden as the administrator answers.
+#[island(lazy)]
+fn PreviewForm(
+    page: FormPage,
+    base: Answers,
+    max_file_mb: u64,
+    labels: BTreeMap<String, String>,
+    step: usize,
+) -> impl IntoView {
+    crate::island_hydrated();
+    let scripted = RwSignal::new(false);
+    Effect::new(move |_| scripted.set(true));
+    let live = RwSignal::new(base.clone());
+    let ctx = preview_context(base.clone(), max_file_mb, live, scripted.into(), labels);
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    let on_change = {
+        let page = page.clone();
+        move |_ev: leptos::ev::Event| {
+            if let Some(answers) = read_answers(&form_ref, &page, &base) {
+                live.set(answers);
+            }
+        }
+    };
+    view! {
+        <form
+            class="form adm-preview-form"
+            novalidate=true
+            node_ref=form_ref
+            on:change=on_change
+            on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()
+        >
+            // Without the script, a group's or an attachment's button reloads this page.
+            <input type="hidden" name="page" value=step.to_string() />
+            <PageFields page=page.clone() ctx />
+        </form>
+    }
 }
