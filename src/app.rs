@@ -39,17 +39,21 @@ use crate::ui::NotFoundPage;
 /// which add to them what needs code in the browser: « Afficher » and the strength meter
 /// of password fields, « Tout déplier » in « Aide », « Copier la clé », the checks,
 /// live conditions, saving and upload progress of a form's pages, and the form
-/// builder's drag and drop and live previews. A test checks that every page with an
-/// island is in this list (`pages::islands_are_sent_with_the_client`).
+/// builder's drag and drop and live previews. A test checks, over pages of every kind,
+/// that a page has an island if and only if it brings the client
+/// (`pages::islands_are_sent_with_the_client`). The address cannot tell everything: a
+/// page editor with no question to name, a new-password link that has expired, or a
+/// new key's page read again bring the client without an island to run.
 pub fn sends_client(path: &str, query: Option<&str>) -> bool {
     let path = path.strip_suffix('/').unwrap_or(path);
     let segments: Vec<&str> = path.split('/').skip(1).collect();
-    // « Mes données personnelles » asks for the password to change it or the address.
-    let editing = |slugs: &[&str]| {
+    // Whether the query has `name` with one of `values` (any value if empty).
+    let has = |name: &str, values: &[&str]| {
         query.is_some_and(|q| {
-            q.split('&')
-                .filter_map(|pair| pair.strip_prefix("modifier="))
-                .any(|slug| slugs.contains(&slug))
+            q.split('&').any(|pair| match pair.split_once('=') {
+                Some((n, v)) => n == name && (values.is_empty() || values.contains(&v)),
+                None => false,
+            })
         })
     };
     matches!(
@@ -59,13 +63,19 @@ pub fn sends_client(path: &str, query: Option<&str>) -> bool {
             | ["nouveau-mot-de-passe"]
             | ["aide"]
             | ["mon-compte", "supprimer"]
-            | ["mon-compte", "profils", _, "composition"]
             | ["dossiers", _, "etape", _]
             | ["admin", "demarches", _, "formulaire"]
             | ["admin", "demarches", _, "pages", _]
             | ["admin", "demarches", _, "champs", _]
             | ["admin", "demarches", _, "apercu"]
-    ) || (segments == ["mon-compte", "donnees-personnelles"] && editing(&["email", "mot-de-passe"]))
+    ) || match segments.as_slice() {
+        // « Mes données personnelles » asks for the password to change it or the address.
+        ["mon-compte", "donnees-personnelles"] => has("modifier", &["email", "mot-de-passe"]),
+        // « Composition » shows a new share key (with « Copier la clé ») once, after
+        // « Ajouter un partage ».
+        ["mon-compte", "profils", _, "composition"] => has("partage", &[]),
+        _ => false,
+    }
 }
 
 /// Whether the page being rendered is sent with the client (always true in the browser).
@@ -377,6 +387,8 @@ mod tests {
             "/mon-compte/profils/3",
             "/mon-compte/donnees-personnelles",
             "/mon-compte/donnees-personnelles?modifier=nom",
+            "/mon-compte/profils/3/composition",
+            "/mon-compte/profils/3/composition?message=partage-revoque",
             "/instruction",
             "/instruction/dossiers/12",
             "/admin/demarches/3",
@@ -395,7 +407,7 @@ mod tests {
             "/nouveau-mot-de-passe",
             "/mon-compte/donnees-personnelles?modifier=mot-de-passe",
             "/mon-compte/donnees-personnelles?modifie=nom&modifier=email",
-            "/mon-compte/profils/3/composition",
+            "/mon-compte/profils/3/composition?partage=nouveau",
             "/dossiers/12/etape/1",
             "/dossiers/12/etape/1/",
             "/admin/demarches/3/formulaire",

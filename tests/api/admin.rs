@@ -67,7 +67,7 @@ const PAGE_CONDITION_LATER: &str =
 // ---------------------------------------------------------------------------------
 
 /// Claire, administrator, signed in with her password and her second factor.
-async fn admin_browser(app: &Spawned) -> Browser<'_> {
+pub(crate) async fn admin_browser(app: &Spawned) -> Browser<'_> {
     staff(app, CLAIRE, ("Claire", "Rousseau"), Role::Admin, &[]).await
 }
 

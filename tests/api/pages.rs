@@ -305,7 +305,8 @@ async fn public_pages_are_sent_without_the_client_and_app_pages_with_it() {
 /// A page is sent with the client if and only if it has an island (`app::sends_client`
 /// lists them by address): an island on a page sent without it would never run, and a
 /// page without one would download the client for nothing. Pages of every kind, signed
-/// out and in, citizen and administrator.
+/// out and in, citizen (account, profile, a form's page) and administrator (the builder,
+/// a field's editor, the preview).
 #[tokio::test]
 async fn islands_are_sent_with_the_client() {
     let app = spawn_app().await;
@@ -332,8 +333,17 @@ async fn islands_are_sent_with_the_client() {
             with_islands.push(path.to_owned());
         }
     }
+    crate::dossiers::open_all_year(&app).await;
     let citizen = crate::dossiers::signed_in(&app, "ines@example.org").await;
+    let draft = crate::dossiers::start(&citizen, "aide-permis-de-conduire", None).await;
+    let commune = crate::dossiers::create_commune(&citizen).await;
+    let step = format!("/dossiers/{draft}/etape/1");
+    let review = format!("/dossiers/{draft}/verification");
+    let composition = format!("/mon-compte/profils/{commune}/composition");
     for path in [
+        step.as_str(),
+        review.as_str(),
+        composition.as_str(),
         "/mon-compte",
         "/mon-compte/donnees-personnelles",
         "/mon-compte/donnees-personnelles?modifier=telephone",
@@ -348,17 +358,54 @@ async fn islands_are_sent_with_the_client() {
             with_islands.push(path.to_owned());
         }
     }
+    let admin = crate::admin::admin_browser(&app).await;
+    let field = format!(
+        "/admin/demarches/1/champs/{}",
+        first_field_key(&admin).await
+    );
+    for path in [
+        "/admin",
+        "/admin/demarches",
+        "/admin/demarches/1",
+        "/admin/demarches/1/formulaire",
+        "/admin/demarches/1/apercu",
+        field.as_str(),
+        "/admin/journal",
+    ] {
+        let response = admin.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let html = response.text().await.expect("body");
+        if check(path.to_owned(), html) {
+            with_islands.push(path.to_owned());
+        }
+    }
     assert_eq!(
         with_islands,
         [
-            "/aide",
-            "/connexion",
-            "/inscription",
-            "/mon-compte/donnees-personnelles?modifier=mot-de-passe",
-            "/mon-compte/supprimer"
+            "/aide".to_owned(),
+            "/connexion".to_owned(),
+            "/inscription".to_owned(),
+            step,
+            "/mon-compte/donnees-personnelles?modifier=mot-de-passe".to_owned(),
+            "/mon-compte/supprimer".to_owned(),
+            "/admin/demarches/1/formulaire".to_owned(),
+            "/admin/demarches/1/apercu".to_owned(),
+            field,
         ],
         "the pages with islands"
     );
+}
+
+/// The key of the first field of démarche 1's form, as its builder reads it.
+async fn first_field_key(admin: &crate::accounts::Browser<'_>) -> String {
+    let response = admin
+        .call::<guichet::admin::api::AdminForm>(&[("id", "1")])
+        .await;
+    let (_, definition): (
+        guichet::admin::model::DemarcheEditor,
+        guichet::forms::FormDefinition,
+    ) = response.json().await.expect("the form");
+    definition.pages[0].fields[0].key.clone()
 }
 
 /// The main menu marks the section of the page (`aria-current="page"`), from the

@@ -514,7 +514,7 @@ fn BuilderErrors(error: Signal<Option<AppError>>) -> impl IntoView {
                     .collect()
             };
             view! {
-                <div class="error-summary" role="alert" tabindex="-1" node_ref=node>
+                <div class="error-summary" role="alert" tabindex="-1" autofocus node_ref=node>
                     <h2>"Il y a un problème"</h2>
                     <ul>
                         {items
