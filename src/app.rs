@@ -371,6 +371,14 @@ mod tests {
         assert!(!in_section("/demarches/x", "/demarches", true));
     }
 
+    /// `path?query` as `sends_client` takes it.
+    fn split(address: &str) -> (&str, Option<&str>) {
+        match address.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (address, None),
+        }
+    }
+
     #[test]
     fn only_pages_with_islands_are_sent_with_the_client() {
         for path in [
@@ -394,10 +402,7 @@ mod tests {
             "/admin/demarches/3",
             "/une-page-inconnue",
         ] {
-            let (path, query) = match path.split_once('?') {
-                Some((path, query)) => (path, Some(query)),
-                None => (path, None),
-            };
+            let (path, query) = split(path);
             assert!(!sends_client(path, query), "{path} is a document");
         }
         for path in [
@@ -414,10 +419,7 @@ mod tests {
             "/admin/demarches/3/champs/nom",
             "/admin/demarches/3/apercu",
         ] {
-            let (path, query) = match path.split_once('?') {
-                Some((path, query)) => (path, Some(query)),
-                None => (path, None),
-            };
+            let (path, query) = split(path);
             assert!(sends_client(path, query), "{path} has islands");
         }
     }

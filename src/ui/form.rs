@@ -188,29 +188,30 @@ pub fn PasswordField(
             <FieldMessage id=error_id message />
             {move || {
                 let invalid = message.get().is_some();
-                let id = id.clone();
-                let name = name.to_owned();
-                let label = label.to_owned();
-                let autocomplete = autocomplete.to_owned();
-                let described_by = described_by(has_hint, &id, invalid);
+                let input = PasswordInputSpec {
+                    id: id.clone(),
+                    name: name.to_owned(),
+                    label: label.to_owned(),
+                    autocomplete: autocomplete.to_owned(),
+                    described_by: described_by(has_hint, &id, invalid),
+                    invalid,
+                    meter,
+                };
                 // On a page sent without the client (the home page's sign-in), the same
                 // input without its island: nothing would run it.
                 if crate::app::page_runs_client() {
-                    view! { <PasswordInput id name label autocomplete described_by invalid meter /> }
-                        .into_any()
+                    view! { <PasswordInput input /> }.into_any()
                 } else {
-                    view! { <PasswordControls id name label autocomplete described_by invalid meter /> }
-                        .into_any()
+                    view! { <PasswordControls input /> }.into_any()
                 }
             }}
         </div>
     }
 }
 
-/// The input of [`PasswordField`], an island: « Afficher » (which exists only once the
-/// client runs, as it needs JavaScript) and the live strength meter.
-#[island]
-fn PasswordInput(
+/// The password input of a [`PasswordField`], as the server decided it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct PasswordInputSpec {
     id: String,
     name: String,
     label: String,
@@ -218,22 +219,28 @@ fn PasswordInput(
     described_by: Option<String>,
     invalid: bool,
     meter: bool,
-) -> impl IntoView {
+}
+
+/// The input of [`PasswordField`], an island: « Afficher » (which exists only once the
+/// client runs, as it needs JavaScript) and the live strength meter.
+#[island]
+fn PasswordInput(input: PasswordInputSpec) -> impl IntoView {
     crate::island_hydrated();
-    view! { <PasswordControls id name label autocomplete described_by invalid meter /> }
+    view! { <PasswordControls input /> }
 }
 
 /// What [`PasswordInput`] shows and runs.
 #[component]
-fn PasswordControls(
-    id: String,
-    name: String,
-    label: String,
-    autocomplete: String,
-    described_by: Option<String>,
-    invalid: bool,
-    meter: bool,
-) -> impl IntoView {
+fn PasswordControls(input: PasswordInputSpec) -> impl IntoView {
+    let PasswordInputSpec {
+        id,
+        name,
+        label,
+        autocomplete,
+        described_by,
+        invalid,
+        meter,
+    } = input;
     let strength = RwSignal::new(None::<PasswordStrength>);
     let sequence = StoredValue::new(0u32);
     let on_input = move |ev: leptos::ev::Event| {
