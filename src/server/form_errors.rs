@@ -41,9 +41,16 @@ fn split_error(query: &str) -> (Vec<&str>, Vec<&str>) {
         .partition(|p| p.starts_with("__path=") || p.starts_with("__err="))
 }
 
+/// Whether a GET of `path` may be the page a form came back to: not a file of the site
+/// (`/pkg/…`, `favicon.svg`, a `.csv` or `.pdf` download). Only those GETs read the
+/// session here: the files a page loads would otherwise each read it from the database.
+fn may_be_a_page(path: &str) -> bool {
+    !path.starts_with("/pkg/") && !path.rsplit('/').next().unwrap_or_default().contains('.')
+}
+
 /// The middleware (inside the session layer).
 pub async fn keep_in_session(session: Session, mut request: Request, next: Next) -> Response {
-    if request.method() == Method::GET {
+    if request.method() == Method::GET && may_be_a_page(request.uri().path()) {
         restore(&session, &mut request).await;
     }
     let mut response = next.run(request).await;
@@ -118,6 +125,27 @@ async fn restore(session: &Session, request: &mut Request) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_pages_read_the_kept_error() {
+        for page in [
+            "/",
+            "/connexion",
+            "/mon-compte/donnees-personnelles",
+            "/admin/demarches/3",
+        ] {
+            assert!(may_be_a_page(page), "{page}");
+        }
+        for file in [
+            "/pkg/guichet.wasm",
+            "/pkg/guichet.css",
+            "/favicon.svg",
+            "/admin/journal.csv",
+            "/mon-compte/dossiers/4/copie.pdf",
+        ] {
+            assert!(!may_be_a_page(file), "{file}");
+        }
+    }
 
     #[test]
     fn the_error_parameters_are_told_apart() {
